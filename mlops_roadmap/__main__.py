@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from mlops_roadmap.cli import main
+
+main()

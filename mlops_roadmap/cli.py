@@ -1,0 +1,339 @@
+"""The command line: thin commands that parse, call one core function, render, and exit.
+
+Exit codes: 0 success, 1 a failed check or a user error (``RoadmapError``), 2 usage, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mlops_roadmap import __version__
+from mlops_roadmap.errors import RoadmapError
+
+if TYPE_CHECKING:
+    from mlops_roadmap.course import Course
+    from mlops_roadmap.roadmap import Week
+    from mlops_roadmap.workspace import Workspace
+
+app = typer.Typer(
+    name="mlops-roadmap",
+    help="Learn MLOps in 24 weeks: scaffold each week's project and check your real work.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+course_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True)
+app.add_typer(course_app, name="course")
+
+WeekWords = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="The week: 'week 5', '5' or 'week05'.", show_default=False, metavar="[week] N"
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+class Options:
+    course: Path | None = None
+    workspace: Path | None = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"mlops-roadmap {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    course: Annotated[
+        Path | None,
+        typer.Option(envvar="MLOPS_ROADMAP_COURSE", help="Use the course in this folder."),
+    ] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="MLOPS_ROADMAP_WORKSPACE", help="Use this workspace, not the current one."
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Learn MLOps in 24 weeks: scaffold each week's project and check your real work."""
+    Options.course, Options.workspace = course, workspace
+
+
+def parse_week(words: list[str] | None) -> int | None:
+    """'week 5', '5', 'week5' or 'week05' as a number; nothing as None."""
+    text = "".join(words or []).lower().removeprefix("week")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise typer.BadParameter(
+            f"expected a week like 'week 5' or '5', got {' '.join(words or [])!r}"
+        )
+    return int(text)
+
+
+def _course() -> Course:
+    from mlops_roadmap import course, render
+
+    loaded = course.load(Options.course)
+    for warning in loaded.plan.warnings:
+        render.warning(warning)
+    return loaded
+
+
+def _workspace() -> Workspace:
+    from mlops_roadmap import workspace
+
+    return workspace.find(Options.workspace)
+
+
+def _week(c: Course, words: list[str] | None, required: bool = True) -> Week:
+    number = parse_week(words)
+    if number is None:
+        if not required:
+            from mlops_roadmap.commands.check import resolve_week
+
+            return resolve_week(c, _workspace(), None, Path.cwd())
+        raise typer.BadParameter("name the week, e.g. 'week 5'")
+    return c.plan.week(number)
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to make the workspace.")] = Path("."),
+) -> None:
+    """Make a workspace: a git repository with the progress store."""
+    from mlops_roadmap import render, workspace
+
+    ws = workspace.init(directory)
+    render.out.print(f"Workspace ready at {ws.root}\nNext: cd {directory} && mlops-roadmap start 1")
+
+
+@app.command()
+def start(
+    week: WeekWords = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Start a locked week (recorded), and overwrite your files (backed up)."
+        ),
+    ] = False,
+) -> None:
+    """Scaffold a week's project into the workspace (`start week 5`)."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.start import start as do_start
+
+    c = _course()
+    render.scaffolded(do_start(c, _workspace(), _week(c, week), force))
+
+
+@app.command()
+def check(
+    week: WeekWords = None,
+    as_json: JsonFlag = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show pytest's own output.")
+    ] = False,
+    select: Annotated[
+        str | None,
+        typer.Option("-k", help="Only the checks matching this pytest expression (not recorded)."),
+    ] = None,
+) -> None:
+    """Run the week's checks on your work (the week is inferred from where you are)."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.check import check as do_check
+
+    c, ws = _course(), _workspace()
+    chosen = _week(c, week, required=False)
+    with render.live_progress(not as_json and not verbose) as progress:
+        outcome = do_check(c, ws, chosen, verbose=verbose, select=select, progress_cb=progress)
+    if as_json:
+        _print_json(outcome.report.to_json())
+    else:
+        render.run_report(outcome.report, outcome.unlocked)
+    raise typer.Exit(0 if outcome.report.passed else 1)
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Show your progress through the 24 weeks and what to do next."""
+    from mlops_roadmap import progress, render
+
+    c, ws = _course(), _workspace()
+    store = ws.store()
+    try:
+        view = progress.overview(c, store)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(
+            {
+                "next": view.next_step,
+                "passed": view.passed,
+                "weeks": [
+                    {
+                        "id": s.week.id,
+                        "title": s.week.title,
+                        "month": s.week.month,
+                        "state": s.state,
+                        "forced": s.forced,
+                        "checks_passed": s.last.passed if s.last else None,
+                        "checks_total": s.last.total if s.last else None,
+                        "last_attempt": s.last.at if s.last else None,
+                    }
+                    for s in view.weeks
+                ],
+            }
+        )
+        return
+    render.overview(view, {m.number: m.title for m in c.plan.months})
+
+
+@app.command()
+def hint(week: WeekWords = None) -> None:
+    """Show the week's hints, one more each time you ask."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.learn import hint as do_hint
+
+    c = _course()
+    render.hints(do_hint(c, _workspace(), _week(c, week, required=False)))
+
+
+@app.command()
+def watch(
+    week: WeekWords = None,
+    poll: Annotated[
+        bool,
+        typer.Option("--poll", help="Poll for changes (for WSL, Docker volumes, network drives)."),
+    ] = False,
+) -> None:
+    """Re-run the week's checks whenever a file in its folder changes, until Ctrl-C."""
+    import threading
+
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.check import check as do_check
+    from mlops_roadmap.commands.watch import changes, should_poll
+
+    c, ws = _course(), _workspace()
+    chosen = _week(c, week, required=False)
+    folder = ws.week_dir(chosen)
+    how = "polling" if should_poll(folder, poll) else "file events"
+    stop = threading.Event()
+    try:
+        while True:
+            with render.live_progress() as progress:
+                outcome = do_check(c, ws, chosen, progress_cb=progress)
+            render.run_report(outcome.report, outcome.unlocked)
+            render.out.print(f"[dim]Watching {folder} ({how}); Ctrl-C to stop.[/dim]")
+            next(iter(changes(folder, stop, poll)), None)
+    finally:
+        stop.set()
+
+
+@app.command()
+def solution(week: WeekWords = None) -> None:
+    """After you pass a week: its reference solution, as a diff against your files."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.learn import solution as do_solution
+
+    c = _course()
+    render.solution(do_solution(c, _workspace(), _week(c, week)))
+
+
+@app.command()
+def reset(
+    week: WeekWords = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Scaffold a week afresh; your old folder is kept as a backup."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.start import reset as do_reset
+
+    c = _course()
+    chosen = _week(c, week)
+    if (
+        not yes
+        and sys.stdin.isatty()
+        and not typer.confirm(f"Move {chosen.folder} into a backup and start it afresh?")
+    ):
+        raise typer.Exit(1)
+    render.scaffolded(do_reset(c, _workspace(), chosen))
+
+
+@app.command()
+def doctor(as_json: JsonFlag = False) -> None:
+    """Check which tools the course needs are reachable here, and how to fix what is missing."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.doctor import doctor as do_doctor
+
+    try:
+        c: Course | None = _course()
+    except RoadmapError:
+        c = None
+    findings = do_doctor(c)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "tool": f.probe.tool,
+                    "ok": f.probe.ok,
+                    "detail": f.probe.detail,
+                    "fix": f.probe.fix,
+                    "weeks": f.weeks,
+                }
+                for f in findings
+            ]
+        )
+    else:
+        render.doctor(findings)
+
+
+@app.command()
+def show(week: WeekWords = None) -> None:
+    """Show a week's lesson in the terminal (`show week 5`)."""
+    from mlops_roadmap import render
+
+    c = _course()
+    render.lesson(c.lesson(_week(c, week)))
+
+
+@course_app.command()
+def verify(
+    week: Annotated[
+        list[int] | None, typer.Option("--week", help="Only these weeks (repeatable).")
+    ] = None,
+) -> None:
+    """Prove the course: folders mirror each other, solutions pass, scaffolds fail."""
+    from mlops_roadmap import render
+    from mlops_roadmap.commands.verify import verify as do_verify
+
+    def announce(w: Week, what: str) -> None:
+        render.err.print(f"[dim]{w.id}: checking the {what}…[/dim]")
+
+    result = do_verify(_course(), week, announce)
+    render.verification(result)
+    raise typer.Exit(1 if result.problems else 0)
+
+
+def main() -> None:
+    """The console entry point: the one place a ``RoadmapError`` is caught."""
+    try:
+        app()
+    except RoadmapError as exc:
+        from mlops_roadmap import render
+
+        render.error(str(exc))
+        sys.exit(1)

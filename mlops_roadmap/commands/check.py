@@ -1,0 +1,96 @@
+"""`check`: run a week's checks against the learner's work and record the attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mlops_roadmap import progress, runner
+from mlops_roadmap.course import Course
+from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.plugin import Progress
+from mlops_roadmap.results import RunReport
+from mlops_roadmap.roadmap import Week
+from mlops_roadmap.state import Attempt, Outcome, Store, now
+from mlops_roadmap.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    report: RunReport
+    unlocked: Week | None  # the week this pass unlocked, if any
+
+
+def resolve_week(course: Course, ws: Workspace, number: int | None, cwd: Path) -> Week:
+    """The week asked for, else the one whose folder holds ``cwd``, else the one in progress."""
+    if number is not None:
+        return course.plan.week(number)
+    here = ws.week_from_path(course.plan, cwd)
+    if here is not None:
+        return here
+    store = ws.store()
+    try:
+        weeks = progress.statuses(course, store)
+    finally:
+        store.close()
+    for status in weeks:
+        if status.state == "in progress":
+            return status.week
+    raise RoadmapError(
+        "no week in progress: run `mlops-roadmap start N`, or name the week "
+        "(`mlops-roadmap check week N`)"
+    )
+
+
+def check(
+    course: Course,
+    ws: Workspace,
+    week: Week,
+    *,
+    verbose: bool = False,
+    select: str | None = None,
+    progress_cb: Progress | None = None,
+) -> CheckOutcome:
+    """Run the checks, record the attempt, and say which week a pass unlocked."""
+    report = runner.run_week(
+        course,
+        week,
+        ws.root,
+        ws.week_dir(week),
+        verbose=verbose,
+        select=select,
+        progress=progress_cb,
+    )
+    report = replace(report, commit=ws.commit())
+    if select:  # a partial run is shown, not recorded: it cannot pass a week
+        return CheckOutcome(report, None)
+    store = ws.store()
+    try:
+        before = progress.statuses(course, store)
+        record(store, report)
+        after = progress.statuses(course, store)
+    finally:
+        store.close()
+    unlocked = next(
+        (
+            a.week
+            for b, a in zip(before, after, strict=False)
+            if b.state == "locked" and a.state != "locked"
+        ),
+        None,
+    )
+    return CheckOutcome(report, unlocked)
+
+
+def record(store: Store, report: RunReport) -> None:
+    attempt = Attempt(
+        report.week,
+        now(),
+        report.commit,
+        report.duration,
+        report.count("passed"),
+        len(report.results),
+    )
+    store.record_attempt(
+        attempt, [Outcome(r.id, r.outcome, r.message, r.duration) for r in report.results]
+    )

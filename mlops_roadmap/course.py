@@ -1,0 +1,86 @@
+"""A course on disk: ``roadmap.yaml`` plus folders that mirror each other by week id."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_roadmap import roadmap
+from mlops_roadmap.errors import RoadmapError
+
+ENV_VAR = "MLOPS_ROADMAP_COURSE"
+FOLDERS = ("weeks", "templates", "checks", "solutions")
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course's root folder and its validated roadmap."""
+
+    root: Path
+    plan: roadmap.Roadmap
+
+    def lesson(self, week: roadmap.Week) -> Path:
+        return self.root / "weeks" / f"{week.id}.md"
+
+    def template(self, week: roadmap.Week) -> Path:
+        return self.root / "templates" / week.id
+
+    def checks(self, week: roadmap.Week) -> Path:
+        return self.root / "checks" / week.id
+
+    def solution(self, week: roadmap.Week) -> Path:
+        return self.root / "solutions" / week.id
+
+    def has_checks(self, week: roadmap.Week) -> bool:
+        """Whether the week has automated checks yet (a ``test_*.py`` in its checks folder)."""
+        return any(self.checks(week).glob("test_*.py"))
+
+
+def locate(explicit: Path | None = None) -> Path:
+    """The course root: ``--course``, else $MLOPS_ROADMAP_COURSE, else the bundled course."""
+    chosen = explicit or (Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None)
+    if chosen is not None:
+        if not (chosen / "roadmap.yaml").is_file():
+            raise RoadmapError(
+                f"{chosen}: not a course folder (no roadmap.yaml): check --course or ${ENV_VAR}"
+            )
+        return chosen.resolve()
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_course", package.parent):
+        if (candidate / "roadmap.yaml").is_file():
+            return candidate
+    raise RoadmapError("no course found: pass --course DIR or set $" + ENV_VAR)
+
+
+def load(explicit: Path | None = None) -> Course:
+    """Locate and load the course once."""
+    root = locate(explicit)
+    return Course(root, roadmap.load(root / "roadmap.yaml"))
+
+
+def mirror_problems(course: Course) -> list[str]:
+    """Where the course folders fail to mirror the roadmap by week id (empty when sound)."""
+    ids = {w.id for w in course.plan.weeks}
+    problems = []
+    for folder in FOLDERS:
+        base = course.root / folder
+        names = (
+            {p.stem if folder == "weeks" else p.name for p in base.iterdir()}
+            if base.is_dir()
+            else set()
+        )
+        names = {n for n in names if n.startswith("week")}
+        problems += [
+            f"{folder}/{n}: no week '{n}' in roadmap.yaml (orphan)" for n in sorted(names - ids)
+        ]
+    for week in course.plan.weeks:
+        if not course.lesson(week).is_file():
+            problems.append(f"weeks/{week.id}.md: missing lesson for {week.id}")
+        if not course.template(week).is_dir():
+            problems.append(f"templates/{week.id}/: missing scaffold for {week.id}")
+        if course.has_checks(week) and not course.solution(week).is_dir():
+            problems.append(f"solutions/{week.id}/: {week.id} has checks but no reference solution")
+        if course.solution(week).is_dir() and not course.has_checks(week):
+            problems.append(f"checks/{week.id}/: {week.id} has a solution but no checks")
+    return problems

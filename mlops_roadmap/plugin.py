@@ -1,0 +1,219 @@
+"""The engine's pytest plugin: fixtures and markers for checks, and outcome collection.
+
+Checks are pytest functions; this plugin gives them the learner's workspace, week folder,
+interpreter and a subprocess runner, turns markers into points, hints and required tools, and
+collects each check's verdict as a ``CheckResult`` without any of pytest's own output.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_roadmap import procs, tools
+from mlops_roadmap.checking import CheckBlocked, CheckFailed
+from mlops_roadmap.results import CheckResult
+from mlops_roadmap.roadmap import Week
+
+Progress = Callable[[int, int, str], None]
+KEY = pytest.StashKey["Context"]()
+MARKERS = (
+    "points(n): what the check is worth (default 1)",
+    "hint(text): the hint shown when the check fails",
+    "requires(*tools): tools the check needs; blocked when one is unreachable",
+)
+
+
+@dataclass
+class Context:
+    """What the engine hands the plugin, and what the plugin hands back."""
+
+    workspace: Path
+    week_dir: Path
+    week: Week
+    progress: Progress | None = None
+    results: list[CheckResult] = field(default_factory=list)
+    learner_seconds: float = 0.0
+    probes: dict[str, tools.Probe] = field(default_factory=dict)
+
+
+class Collector:
+    """Registered once per run; records each check's phases and builds its verdict."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.errors: dict[str, BaseException | None] = {}
+        self.total = 0
+        self.done = 0
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[KEY] = self.context
+        for line in MARKERS:
+            config.addinivalue_line("markers", line)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.total = len(session.items)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.context.results.append(
+                CheckResult(
+                    id=report.nodeid,
+                    title=f"load {report.nodeid}",
+                    outcome="error",
+                    found=str(report.longrepr).strip().splitlines()[-1],
+                    hint="the week's checks do not load: a course bug, report it to the course author",
+                )
+            )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.context.progress is not None:
+            self.context.progress(self.done + 1, self.total, _title(item))
+        for mark in item.iter_markers("requires"):
+            for tool in mark.args:
+                seen = self.context.probes.get(tool) or tools.probe(tool)
+                self.context.probes[tool] = seen
+                if not seen.ok:
+                    raise CheckBlocked(
+                        f"needs {tool}, which is not reachable here: {seen.detail}", seen.fix
+                    )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.excinfo is not None and item.nodeid not in self.errors:
+            self.errors[item.nodeid] = call.excinfo.value
+        report.duration = call.duration
+        item.stash.setdefault(_DURATION, []).append(call.duration)
+        return report
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self.done += 1
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
+        yield
+        self.context.results.append(_verdict(item, self.errors.get(item.nodeid)))
+
+
+_DURATION = pytest.StashKey[list[float]]()
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else item.name
+
+
+def _marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
+    mark = item.get_closest_marker(name)
+    return mark.args[0] if mark is not None and mark.args else default
+
+
+def _verdict(item: pytest.Item, error: BaseException | None) -> CheckResult:
+    hint = str(_marker_arg(item, "hint", ""))
+    base = dict(
+        id=item.nodeid,
+        title=_title(item),
+        points=float(_marker_arg(item, "points", 1)),
+        duration=sum(item.stash.get(_DURATION, [])),
+    )
+    if error is None:
+        return CheckResult(outcome="passed", **base)  # type: ignore[arg-type]
+    if isinstance(error, CheckBlocked):
+        return CheckResult(outcome="blocked", found=error.reason, hint=error.hint or hint, **base)  # type: ignore[arg-type]
+    if isinstance(error, CheckFailed):
+        return CheckResult(
+            outcome="failed",
+            expected=error.expected,
+            found=error.found,
+            hint=error.hint or hint,
+            **base,
+        )  # type: ignore[arg-type]
+    if isinstance(error, pytest.fail.Exception) and "Timeout" in str(error):
+        return CheckResult(
+            outcome="failed",
+            expected="the check to finish within its time limit",
+            found=str(error).strip().splitlines()[0],
+            hint=hint,
+            **base,
+        )  # type: ignore[arg-type]
+    if isinstance(error, AssertionError):
+        found = str(error).split("\nassert ")[0].strip() or "an assertion did not hold"
+        return CheckResult(outcome="failed", found=found, hint=hint, **base)  # type: ignore[arg-type]
+    if isinstance(error, pytest.skip.Exception):
+        return CheckResult(outcome="blocked", found=str(error), hint=hint, **base)  # type: ignore[arg-type]
+    return CheckResult(
+        outcome="error",
+        found=f"the check itself broke: {type(error).__name__}: {error}",
+        hint="a course bug: report it to the course author",
+        **base,
+    )  # type: ignore[arg-type]
+
+
+def _context(request: pytest.FixtureRequest) -> Context:
+    return request.config.stash[KEY]
+
+
+@pytest.fixture(scope="session")
+def workspace(request: pytest.FixtureRequest) -> Path:
+    """The learner's workspace root."""
+    return _context(request).workspace
+
+
+@pytest.fixture(scope="session")
+def week_dir(request: pytest.FixtureRequest) -> Path:
+    """The learner's folder for the week being checked."""
+    return _context(request).week_dir
+
+
+@pytest.fixture(scope="session")
+def week(request: pytest.FixtureRequest) -> Week:
+    """The week's entry in roadmap.yaml."""
+    return _context(request).week
+
+
+@pytest.fixture(scope="session")
+def learner_venv(request: pytest.FixtureRequest) -> Path | None:
+    """The learner's virtual environment: the week folder's, else the workspace's, else None."""
+    ctx = _context(request)
+    for root in (ctx.week_dir, ctx.workspace):
+        if venv_python(root / ".venv").is_file():
+            return root / ".venv"
+    return None
+
+
+@pytest.fixture(scope="session")
+def learner_python(learner_venv: Path | None) -> Path:
+    """The learner's interpreter (their virtual environment's, else the running one)."""
+    return venv_python(learner_venv) if learner_venv else Path(sys.executable)
+
+
+@pytest.fixture(scope="session")
+def run(request: pytest.FixtureRequest) -> Callable[..., procs.ProcessResult]:
+    """Run a command with a timeout, killing its whole process group; see ``procs.run``."""
+    ctx = _context(request)
+
+    def _run(args: Sequence[str | Path], **kwargs: Any) -> procs.ProcessResult:
+        result = procs.run(args, **kwargs)
+        ctx.learner_seconds += result.duration
+        return result
+
+    return _run
+
+
+def venv_python(venv: Path) -> Path:
+    """The interpreter inside a virtual environment (POSIX or Windows layout)."""
+    posix = venv / "bin" / "python"
+    return (
+        posix
+        if posix.exists() or not (venv / "Scripts").is_dir()
+        else venv / "Scripts" / "python.exe"
+    )

@@ -1,0 +1,75 @@
+"""What a run of a week's checks found, as plain data (and its documented JSON shape)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+OUTCOMES = ("passed", "failed", "blocked", "error")
+JSON_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict. ``error`` means the check itself broke (a course bug)."""
+
+    id: str
+    title: str
+    outcome: str
+    expected: str = ""
+    found: str = ""
+    hint: str = ""
+    points: float = 1.0
+    duration: float = 0.0
+
+    @property
+    def message(self) -> str:
+        if self.outcome == "passed":
+            return ""
+        parts = [f"expected {self.expected}" if self.expected else "", self.found]
+        return "; ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """All the checks of one week, run once."""
+
+    week: str
+    title: str
+    results: tuple[CheckResult, ...]
+    duration: float
+    learner_seconds: float
+    commit: str | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.outcome == "passed" for r in self.results)
+
+    @property
+    def points(self) -> float:
+        return sum(r.points for r in self.results if r.outcome == "passed")
+
+    @property
+    def max_points(self) -> float:
+        return sum(r.points for r in self.results)
+
+    def to_json(self) -> dict[str, object]:
+        """The shape `check --json` prints (documented in README.md)."""
+        return {
+            "format": JSON_FORMAT,
+            "week": self.week,
+            "title": self.title,
+            "passed": self.passed,
+            "commit": self.commit,
+            "counts": {o: self.count(o) for o in OUTCOMES},
+            "points": self.points,
+            "max_points": self.max_points,
+            "duration": round(self.duration, 3),
+            "learner_seconds": round(self.learner_seconds, 3),
+            "checks": [
+                {**asdict(r), "duration": round(r.duration, 3), "message": r.message}
+                for r in self.results
+            ],
+        }

@@ -1,0 +1,173 @@
+"""The roadmap as typed, frozen models, loaded once from ``roadmap.yaml``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.schema import Node, Source
+from mlops_roadmap.tools import TOOLS
+
+FORMAT = 1
+WEEK_ID = re.compile(r"^week\d{2}$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Resource:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Week:
+    """One week of the roadmap."""
+
+    id: str
+    slug: str
+    month: int
+    title: str
+    objective: str
+    tasks: tuple[str, ...]
+    project: str
+    resources: tuple[Resource, ...]
+    stretch: tuple[str, ...]
+    tools: tuple[str, ...]
+    hints: tuple[str, ...]
+
+    @property
+    def number(self) -> int:
+        return int(self.id[4:])
+
+    @property
+    def folder(self) -> str:
+        """The name of the week's folder in a learner's workspace."""
+        return f"{self.id}-{self.slug}"
+
+
+@dataclass(frozen=True)
+class Month:
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    id: str
+    title: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """The whole course plan."""
+
+    format: int
+    course: CourseInfo
+    months: tuple[Month, ...]
+    weeks: tuple[Week, ...]
+    warnings: tuple[str, ...] = ()
+
+    def week(self, number: int) -> Week:
+        for week in self.weeks:
+            if week.number == number:
+                return week
+        last = self.weeks[-1].number
+        raise RoadmapError(f"there is no week {number}: this course has weeks 1 to {last}")
+
+
+def load(path: Path) -> Roadmap:
+    """Parse and validate ``roadmap.yaml``; any problem is a ``RoadmapError`` naming the place."""
+    import yaml
+
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader(yaml))
+    except FileNotFoundError:
+        raise RoadmapError(f"{path}: not found: is this a course folder?") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RoadmapError(f"{path.name}:{where}: not valid YAML: {problem}") from None
+    source = Source(path.name)
+    root = Node(raw, "", source)
+    root.mapping(("format", "course", "months", "weeks"))
+    version = root.get("format").integer()
+    if version > FORMAT:
+        raise root.get("format").error(
+            f"course format {version} is newer than this mlops-roadmap understands ({FORMAT}): "
+            "upgrade mlops-roadmap"
+        )
+    months = tuple(_month(n) for n in root.get("months").items())
+    weeks = tuple(_week(n, {m.number for m in months}) for n in root.get("weeks").items("id"))
+    _check_order(root.get("weeks"), weeks)
+    return Roadmap(version, _course(root.get("course")), months, weeks, tuple(source.warnings))
+
+
+def _loader(yaml: object) -> object:
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader  # type: ignore[attr-defined]
+
+
+def _course(node: Node) -> CourseInfo:
+    node.mapping(("id", "title", "version"))
+    return CourseInfo(
+        node.get("id").text(SLUG, "a lowercase-hyphenated id"),
+        node.get("title").text(),
+        str(node.get("version").value),
+    )
+
+
+def _month(node: Node) -> Month:
+    node.mapping(("number", "title"))
+    return Month(node.get("number").integer(1, 99), node.get("title").text())
+
+
+def _week(node: Node, months: set[int]) -> Week:
+    node.mapping(
+        ("id", "slug", "month", "title", "objective", "tasks", "project", "resources"),
+        ("stretch", "tools", "hints"),
+    )
+    month = node.get("month")
+    if month.integer() not in months:
+        raise month.error(f"expected one of the months {sorted(months)}, got {month.value}")
+    tools = node.get("tools")
+    names = tools.texts() if tools.value is not None else ()
+    for i, name in enumerate(names):
+        if name not in TOOLS:
+            raise Node(name, f"{tools.where}[{i}]", node.source).error(
+                f"expected one of {', '.join(sorted(TOOLS))}, got {name!r}"
+            )
+    return Week(
+        id=node.get("id").text(WEEK_ID, "an id like 'week05'"),
+        slug=node.get("slug").text(SLUG, "a lowercase-hyphenated slug like 'intro-to-ml'"),
+        month=month.integer(),
+        title=node.get("title").text(),
+        objective=node.get("objective").text(),
+        tasks=node.get("tasks").texts(allow_empty=False),
+        project=node.get("project").text(),
+        resources=tuple(_resource(n) for n in node.get("resources").items()),
+        stretch=_optional_texts(node.get("stretch")),
+        tools=names,
+        hints=_optional_texts(node.get("hints")),
+    )
+
+
+def _optional_texts(node: Node) -> tuple[str, ...]:
+    return () if node.value is None else node.texts()
+
+
+def _resource(node: Node) -> Resource:
+    node.mapping(("title", "url"))
+    return Resource(node.get("title").text(), node.get("url").url())
+
+
+def _check_order(node: Node, weeks: tuple[Week, ...]) -> None:
+    for i, (item, week) in enumerate(zip(node.items("id"), weeks, strict=False)):
+        if week.number != i + 1:
+            raise item.get("id").error(
+                f"expected week{i + 1:02d} here (weeks are numbered in order), got {week.id!r}"
+            )
+    if not weeks:
+        raise node.error("expected at least one week, got an empty list")

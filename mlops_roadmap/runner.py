@@ -1,0 +1,79 @@
+"""Running one week's checks through pytest with the engine's plugin, in this process."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from mlops_roadmap.course import Course
+from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.plugin import Collector, Context, Progress
+from mlops_roadmap.results import RunReport
+from mlops_roadmap.roadmap import Week
+
+INI = Path(__file__).with_name("checks.ini")
+DEFAULT_TIMEOUT = 300
+
+
+def pytest_args(checks: Path, verbose: bool, select: str | None) -> list[str]:
+    args = [
+        str(checks),
+        "-c",
+        str(INI),
+        "--rootdir",
+        str(checks),
+        "-p",
+        "no:cacheprovider",
+        "--import-mode=importlib",
+        "--capture=no",
+        f"--timeout={DEFAULT_TIMEOUT}",
+        "-W",
+        "ignore::DeprecationWarning",
+    ]
+    args += ["-v"] if verbose else ["-p", "no:terminal"]
+    if select:
+        args += ["-k", select]
+    return args
+
+
+def run_week(
+    course: Course,
+    week: Week,
+    workspace: Path,
+    week_dir: Path,
+    *,
+    verbose: bool = False,
+    select: str | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Run ``week``'s checks against ``week_dir`` and return every check's verdict."""
+    import pytest
+
+    if not course.has_checks(week):
+        raise RoadmapError(
+            f"{week.id} has no automated checks yet in this course release: work through the "
+            f"lesson, then move on with `mlops-roadmap start {week.number + 1} --force`"
+        )
+    if not week_dir.is_dir():
+        raise RoadmapError(f"{week_dir}: no such folder: run `mlops-roadmap start {week.number}`")
+    context = Context(workspace, week_dir, week, progress)
+    started = time.monotonic()
+    code = pytest.main(
+        pytest_args(course.checks(week), verbose, select),
+        plugins=["mlops_roadmap.plugin", Collector(context)],
+    )
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if code == pytest.ExitCode.USAGE_ERROR or (
+        code == pytest.ExitCode.INTERNAL_ERROR and not context.results
+    ):
+        raise RoadmapError(f"{course.checks(week)}: pytest could not run the checks (exit {code})")
+    if select and not context.results:
+        raise RoadmapError(f"no check of {week.id} matches '{select}'")
+    return RunReport(
+        week.id,
+        week.title,
+        tuple(context.results),
+        time.monotonic() - started,
+        context.learner_seconds,
+    )

@@ -1,0 +1,181 @@
+"""The workspace's state store: a versioned SQLite file recording every attempt.
+
+SQLite's journal keeps it consistent when a process is killed mid-write, and its locking (with a
+busy timeout) lets ``watch`` and ``check`` write at once. A corrupt store or one of a newer format
+is reported, never replaced.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mlops_roadmap.errors import RoadmapError
+
+VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    week TEXT NOT NULL,
+    at TEXT NOT NULL,
+    commit_sha TEXT,
+    duration REAL NOT NULL,
+    passed INTEGER NOT NULL,
+    total INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    check_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    message TEXT NOT NULL,
+    duration REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    week TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_week ON attempts(week);
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One recorded run of a week's checks."""
+
+    week: str
+    at: str
+    commit: str | None
+    duration: float
+    passed: int
+    total: int
+
+    @property
+    def all_passed(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check_id: str
+    outcome: str
+    message: str
+    duration: float
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """Open with ``Store.open(path)``; every write is one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, create: bool = False) -> Store:
+        if not path.exists() and not create:
+            raise RoadmapError(f"{path}: no state store: run `mlops-roadmap init` in the workspace")
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > VERSION:
+                raise RoadmapError(
+                    f"{path}: state format {version} is newer than this mlops-roadmap "
+                    f"understands ({VERSION}): upgrade mlops-roadmap"
+                )
+            conn.execute("PRAGMA journal_mode=WAL")
+            if version < VERSION:
+                with _transaction(conn):
+                    conn.executescript(
+                        f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version={VERSION};COMMIT;"
+                    )
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise RoadmapError(
+                f"{path}: the state store is unreadable ({exc}); it was left as it is: move it "
+                "aside and run `mlops-roadmap init` again to start a fresh one"
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def record_attempt(self, attempt: Attempt, outcomes: list[Outcome]) -> None:
+        with _transaction(self._conn):
+            self._conn.execute("BEGIN IMMEDIATE")
+            cur = self._conn.execute(
+                "INSERT INTO attempts(week, at, commit_sha, duration, passed, total) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    attempt.week,
+                    attempt.at,
+                    attempt.commit,
+                    attempt.duration,
+                    attempt.passed,
+                    attempt.total,
+                ),
+            )
+            self._conn.executemany(
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
+                [(cur.lastrowid, o.check_id, o.outcome, o.message, o.duration) for o in outcomes],
+            )
+            self._conn.execute("COMMIT")
+
+    def record_event(self, week: str, kind: str, detail: str = "") -> None:
+        with _transaction(self._conn):
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(
+                "INSERT INTO events(week, kind, detail, at) VALUES (?, ?, ?, ?)",
+                (week, kind, detail, now()),
+            )
+            self._conn.execute("COMMIT")
+
+    def attempts(self, week: str | None = None) -> list[Attempt]:
+        sql = "SELECT week, at, commit_sha, duration, passed, total FROM attempts"
+        rows = self._conn.execute(
+            sql + (" WHERE week = ? ORDER BY id" if week else " ORDER BY id"),
+            (week,) if week else (),
+        )
+        return [Attempt(*row) for row in rows]
+
+    def events(self, kind: str) -> list[tuple[str, str, str]]:
+        rows = self._conn.execute(
+            "SELECT week, detail, at FROM events WHERE kind = ? ORDER BY id", (kind,)
+        )
+        return list(rows)
+
+    def count_events(self, week: str, kind: str) -> int:
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM events WHERE week = ? AND kind = ?", (week, kind)
+        ).fetchone()
+        return int(row[0])
+
+    def last_outcomes(self, week: str) -> list[Outcome]:
+        rows = self._conn.execute(
+            "SELECT check_id, outcome, message, duration FROM results WHERE attempt_id = "
+            "(SELECT MAX(id) FROM attempts WHERE week = ?)",
+            (week,),
+        )
+        return [Outcome(*row) for row in rows]
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,93 @@
+"""A learner's workspace: a git repository with a ``.mlops-roadmap/`` folder holding the state."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mlops_roadmap import procs
+from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.roadmap import Roadmap, Week
+from mlops_roadmap.state import Store
+
+MARKER = ".mlops-roadmap"
+ENV_VAR = "MLOPS_ROADMAP_WORKSPACE"
+GITIGNORE = """\
+# mlops-roadmap
+.venv/
+__pycache__/
+.mlops-roadmap/state.db*
+.mlops-roadmap/backups/
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / MARKER / "state.db"
+
+    def store(self) -> Store:
+        return Store.open(self.state_path)
+
+    def week_dir(self, week: Week) -> Path:
+        return self.root / week.folder
+
+    def backup_dir(self) -> Path:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        return self.root / MARKER / "backups" / stamp
+
+    def commit(self) -> str | None:
+        """The workspace's current git commit, when it has one."""
+        result = procs.run(["git", "rev-parse", "HEAD"], cwd=self.root, timeout=10)
+        return result.stdout.strip() or None if result.returncode == 0 else None
+
+    def week_from_path(self, plan: Roadmap, path: Path) -> Week | None:
+        """The week whose folder contains ``path``, if any."""
+        try:
+            parts = path.resolve().relative_to(self.root).parts
+        except ValueError:
+            return None
+        if parts:
+            for week in plan.weeks:
+                if parts[0] == week.folder:
+                    return week
+        return None
+
+
+def init(path: Path) -> Workspace:
+    """Make ``path`` a workspace (idempotent: an existing workspace is left as it is)."""
+    if path.exists() and not path.is_dir():
+        raise RoadmapError(f"{path}: exists and is not a folder: choose another path")
+    (path / MARKER).mkdir(parents=True, exist_ok=True)
+    root = path.resolve()
+    if not (root / ".git").exists():
+        if shutil.which("git") is None:
+            raise RoadmapError("git is not on PATH: install git, then run `mlops-roadmap init`")
+        result = procs.run(["git", "init", "-q", "-b", "main", str(root)], timeout=30)
+        if result.returncode != 0:
+            raise RoadmapError(f"{root}: `git init` failed: {result.tail(3)}")
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(GITIGNORE, encoding="utf-8")
+    Store.open(root / MARKER / "state.db", create=True).close()
+    return Workspace(root)
+
+
+def find(start: Path | None = None) -> Workspace:
+    """The workspace containing ``start`` (or $MLOPS_ROADMAP_WORKSPACE, or the current folder)."""
+    if start is None and os.environ.get(ENV_VAR):
+        start = Path(os.environ[ENV_VAR])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MARKER).is_dir():
+            return Workspace(folder)
+    raise RoadmapError(
+        f"{here}: not inside an mlops-roadmap workspace: run `mlops-roadmap init DIR` and "
+        "work inside DIR (or pass --workspace)"
+    )
