@@ -33,7 +33,8 @@ class Node:
     source: Source
 
     def error(self, message: str) -> RoadmapError:
-        place = f": {self.where}" if self.where else ""
+        where = self.where.removesuffix(" ->")
+        place = f": {where}" if where else ""
         return RoadmapError(f"{self.source.name}{place}: {message}")
 
     def child(self, key: str) -> str:

@@ -1,0 +1,59 @@
+"""Shared fixtures: a copy of the toy course, a workspace, and the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The environment the CLI runs in: no colour, a private HOME, no cloud credentials."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "MLOPS_ROADMAP_", "PYTEST_"))}
+    env.update(NO_COLOR="1", HOME=str(home), COLUMNS="200", TERM="dumb", PYTHONPATH=str(REPO))
+    return env
+
+
+@pytest.fixture
+def toy_course(tmp_path: Path) -> Path:
+    """A private copy of the two-week toy course."""
+    dest = tmp_path / "course"
+    shutil.copytree(FIXTURES / "toy-course", dest)
+    return dest
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """Run `mlops-roadmap ARGS` for real; returns the completed process (never raises)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+
+    def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mlops_roadmap", *map(str, args)],
+            cwd=cwd or tmp_path, env={**clean_env(home), **(env or {})},
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def toy_ws(tmp_path: Path, toy_course: Path, cli: Cli) -> Path:
+    """A fresh workspace on the toy course (MLOPS_ROADMAP_COURSE is passed with --course)."""
+    ws = tmp_path / "ws"
+    result = cli("--course", toy_course, "init", ws)
+    assert result.returncode == 0, result.stderr
+    return ws
