@@ -24,7 +24,7 @@ app = typer.Typer(
     name="mlops-roadmap",
     help="Learn MLOps in 24 weeks: scaffold each week's project and check your real work.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 course_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True)
 app.add_typer(course_app, name="course")

@@ -10,12 +10,14 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-OUTPUT_CAP = 1_000_000  # characters kept of each stream
+OUTPUT_CAP = 1_000_000  # bytes kept of each stream
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,28 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-def _decode(data: bytes | None) -> str:
-    text = (data or b"").decode("utf-8", errors="replace")
-    if len(text) > OUTPUT_CAP:
-        return text[:OUTPUT_CAP] + f"\n[... output cut at {OUTPUT_CAP} characters]"
-    return text
+class _Reader(threading.Thread):
+    """Drains one pipe, keeping at most OUTPUT_CAP bytes (a flood of output cannot fill memory)."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.pipe = pipe
+        self.chunks: list[bytes] = []
+        self.kept = self.dropped = 0
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := self.pipe.read1(65536):
+                room = OUTPUT_CAP - self.kept
+                self.chunks.append(chunk[:room])
+                self.kept += min(room, len(chunk))
+                self.dropped += max(0, len(chunk) - room)
+
+    def text(self) -> str:
+        text = b"".join(self.chunks).decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... output cut: {self.dropped} more bytes]"
+        return text
 
 
 def run(
@@ -76,20 +95,23 @@ def run(
         )
     except OSError as exc:
         return ProcessResult(argv, 127, "", f"cannot start {argv[0]}: {exc}", 0.0, False)
+    readers = [_Reader(proc.stdout), _Reader(proc.stderr)]  # type: ignore[arg-type]
+    for reader in readers:
+        reader.start()
     timed_out = False
     try:
-        out, err = proc.communicate(None if input is None else input.encode(), timeout=timeout)
+        if input is not None:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(input.encode())  # type: ignore[union-attr]
+                proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
+    finally:
+        # Done, timed out or interrupted: whatever the command left in its group goes too.
         kill_group(proc)
-        out, err = proc.communicate()
-    except BaseException:
-        kill_group(proc)
-        raise
-    else:
-        # The command finished; anything it left behind in its group goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        for reader in readers:
+            reader.join(timeout=5)
     duration = time.monotonic() - start
     code = -9 if timed_out else proc.returncode
-    return ProcessResult(argv, code, _decode(out), _decode(err), duration, timed_out)
+    return ProcessResult(argv, code, readers[0].text(), readers[1].text(), duration, timed_out)
