@@ -7,8 +7,10 @@ collects each check's verdict as a ``CheckResult`` without any of pytest's own o
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,9 @@ MARKERS = (
     "points(n): what the check is worth (default 1)",
     "hint(text): the hint shown when the check fails",
     "requires(*tools): tools the check needs; blocked when one is unreachable",
+    "timeout(seconds): the check's wall-clock limit (default 300)",
 )
+DEFAULT_TIMEOUT = 300
 
 
 @dataclass
@@ -50,6 +54,10 @@ class Collector:
         self.errors: dict[str, BaseException | None] = {}
         self.total = 0
         self.done = 0
+        self.interrupted = False
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[KEY] = self.context
@@ -100,8 +108,30 @@ class Collector:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
-        yield
+        limit = float(_marker_arg(item, "timeout", DEFAULT_TIMEOUT))
+        with _alarm(limit):
+            yield
         self.context.results.append(_verdict(item, self.errors.get(item.nodeid)))
+
+
+class CheckTimeout(BaseException):
+    """Raised in a check that ran past its time limit (a BaseException: checks cannot swallow it)."""
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """Raise ``CheckTimeout`` in the main thread after ``seconds``."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise CheckTimeout(f"the check ran for more than {seconds:g} s and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 _DURATION = pytest.StashKey[list[float]]()
@@ -137,11 +167,11 @@ def _verdict(item: pytest.Item, error: BaseException | None) -> CheckResult:
             hint=error.hint or hint,
             **base,
         )  # type: ignore[arg-type]
-    if isinstance(error, pytest.fail.Exception) and "Timeout" in str(error):
+    if isinstance(error, CheckTimeout):
         return CheckResult(
             outcome="failed",
             expected="the check to finish within its time limit",
-            found=str(error).strip().splitlines()[0],
+            found=str(error),
             hint=hint,
             **base,
         )  # type: ignore[arg-type]

@@ -25,8 +25,10 @@ class CheckResult:
     def message(self) -> str:
         if self.outcome == "passed":
             return ""
-        parts = [f"expected {self.expected}" if self.expected else "",
-                 f"found {self.found}" if self.expected else self.found]
+        parts = [
+            f"expected {self.expected}" if self.expected else "",
+            f"found {self.found}" if self.expected else self.found,
+        ]
         return "; ".join(p for p in parts if p)
 
 

@@ -12,7 +12,6 @@ from mlops_roadmap.results import RunReport
 from mlops_roadmap.roadmap import Week
 
 INI = Path(__file__).with_name("checks.ini")
-DEFAULT_TIMEOUT = 300
 
 
 def pytest_args(checks: Path, verbose: bool, select: str | None) -> list[str]:
@@ -26,7 +25,7 @@ def pytest_args(checks: Path, verbose: bool, select: str | None) -> list[str]:
         "no:cacheprovider",
         "--import-mode=importlib",
         "--capture=no",
-        f"--timeout={DEFAULT_TIMEOUT}",
+        "--continue-on-collection-errors",
         "-W",
         "ignore::DeprecationWarning",
     ]
@@ -58,11 +57,12 @@ def run_week(
         raise RoadmapError(f"{week_dir}: no such folder: run `mlops-roadmap start {week.number}`")
     context = Context(workspace, week_dir, week, progress)
     started = time.monotonic()
+    collector = Collector(context)
     code = pytest.main(
         pytest_args(course.checks(week), verbose, select),
-        plugins=["mlops_roadmap.plugin", Collector(context)],
+        plugins=["mlops_roadmap.plugin", collector],
     )
-    if code == pytest.ExitCode.INTERRUPTED:
+    if collector.interrupted:
         raise KeyboardInterrupt
     if code == pytest.ExitCode.USAGE_ERROR or (
         code == pytest.ExitCode.INTERNAL_ERROR and not context.results

@@ -19,8 +19,11 @@ Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 def clean_env(home: Path) -> dict[str, str]:
     """The environment the CLI runs in: no colour, a private HOME, no cloud credentials."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "MLOPS_ROADMAP_", "PYTEST_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "MLOPS_ROADMAP_", "PYTEST_"))
+    }
     env.update(NO_COLOR="1", HOME=str(home), COLUMNS="200", TERM="dumb", PYTHONPATH=str(REPO))
     return env
 
@@ -39,12 +42,20 @@ def cli(tmp_path: Path) -> Cli:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
 
-    def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str | Path,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "mlops_roadmap", *map(str, args)],
-            cwd=cwd or tmp_path, env={**clean_env(home), **(env or {})},
-            capture_output=True, text=True, timeout=timeout, check=False,
+            cwd=cwd or tmp_path,
+            env={**clean_env(home), **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
     return run

@@ -46,8 +46,19 @@ def test_check_json_shape(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
     result = cli("--course", toy_course, "check", "week", "1", "--json", cwd=toy_ws)
     assert result.returncode == 1
     data = json.loads(result.stdout)
-    assert set(data) == {"format", "week", "title", "passed", "commit", "counts", "points",
-                         "max_points", "duration", "learner_seconds", "checks"}
+    assert set(data) == {
+        "format",
+        "week",
+        "title",
+        "passed",
+        "commit",
+        "counts",
+        "points",
+        "max_points",
+        "duration",
+        "learner_seconds",
+        "checks",
+    }
     assert data["counts"] == {"passed": 0, "failed": 2, "blocked": 0, "error": 0}
     assert (data["points"], data["max_points"]) == (0.0, 3.0)
     failed = data["checks"][0]
@@ -57,8 +68,9 @@ def test_check_json_shape(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
     assert data["learner_seconds"] > 0  # greet.py ran in a subprocess
 
 
-def test_locked_week_is_refused_and_force_is_recorded(cli: Cli, toy_course: Path,
-                                                      toy_ws: Path) -> None:
+def test_locked_week_is_refused_and_force_is_recorded(
+    cli: Cli, toy_course: Path, toy_ws: Path
+) -> None:
     refused = cli("--course", toy_course, "start", "2", cwd=toy_ws)
     assert refused.returncode == 1
     assert "error: week02 is locked: pass week01 (First steps) first" in refused.stderr
@@ -81,8 +93,9 @@ def test_missing_tool_blocks_instead_of_failing(cli: Cli, toy_course: Path, toy_
     assert result.returncode == 1  # a blocked check does not pass the week
 
 
-def test_existing_files_are_kept_unless_forced_then_backed_up(cli: Cli, toy_course: Path,
-                                                              toy_ws: Path) -> None:
+def test_existing_files_are_kept_unless_forced_then_backed_up(
+    cli: Cli, toy_course: Path, toy_ws: Path
+) -> None:
     c = ("--course", toy_course)
     cli(*c, "start", "1", cwd=toy_ws)
     answer = toy_ws / "week01-first-steps" / "answer.txt"

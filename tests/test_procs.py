@@ -39,8 +39,10 @@ def test_timeout_kills_the_command_and_its_children(tmp_path: Path) -> None:
 
 def test_finished_command_leaves_nothing_behind(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    code = ("import subprocess, sys; c = subprocess.Popen([sys.executable, '-c', "
-            "'import time; time.sleep(60)']); open(sys.argv[1], 'w').write(str(c.pid))")
+    code = (
+        "import subprocess, sys; c = subprocess.Popen([sys.executable, '-c', "
+        "'import time; time.sleep(60)']); open(sys.argv[1], 'w').write(str(c.pid))"
+    )
     result = procs.run([sys.executable, "-c", code, pidfile], timeout=20)
     assert result.returncode == 0
     time.sleep(0.2)

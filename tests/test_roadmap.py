@@ -33,28 +33,46 @@ def test_toy_roadmap_loads_into_frozen_models() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d["weeks"][1]["resources"][0].update(url="aws docs"),
-         "roadmap.yaml: weeks[1] (week02) -> resources[0].url: expected a URL, got 'aws docs'"),
-        (lambda d: d["weeks"][0].pop("title"),
-         "roadmap.yaml: weeks[0] (week01): missing key 'title': add it"),
-        (lambda d: d["weeks"][1].update(tools=["python", "kubectl"]),
-         "roadmap.yaml: weeks[1] (week02) -> tools[1]: expected one of cloud, docker, git, "
-         "kubernetes, node, python, terraform, got 'kubectl'"),
-        (lambda d: d["weeks"][1].update(id="week03"),
-         "roadmap.yaml: weeks[1] (week03) -> id: expected week02 here (weeks are numbered in "
-         "order), got 'week03'"),
-        (lambda d: d["weeks"][0].update(month=7),
-         "roadmap.yaml: weeks[0] (week01) -> month: expected one of the months [1], got 7"),
-        (lambda d: d["weeks"][0].update(slug="First Steps"),
-         "roadmap.yaml: weeks[0] (week01) -> slug: expected a lowercase-hyphenated slug like "
-         "'intro-to-ml', got 'First Steps'"),
-        (lambda d: d["weeks"][0].update(tasks=[]),
-         "roadmap.yaml: weeks[0] (week01) -> tasks: expected at least one entry, got an empty list"),
-        (lambda d: d.update(format=2),
-         "roadmap.yaml: format: course format 2 is newer than this mlops-roadmap understands (1): "
-         "upgrade mlops-roadmap"),
-        (lambda d: d.update(weeks={"week01": {}}),
-         "roadmap.yaml: weeks: expected a list, got a mapping"),
+        (
+            lambda d: d["weeks"][1]["resources"][0].update(url="aws docs"),
+            "roadmap.yaml: weeks[1] (week02) -> resources[0].url: expected a URL, got 'aws docs'",
+        ),
+        (
+            lambda d: d["weeks"][0].pop("title"),
+            "roadmap.yaml: weeks[0] (week01): missing key 'title': add it",
+        ),
+        (
+            lambda d: d["weeks"][1].update(tools=["python", "kubectl"]),
+            "roadmap.yaml: weeks[1] (week02) -> tools[1]: expected one of cloud, docker, git, "
+            "kubernetes, node, python, terraform, got 'kubectl'",
+        ),
+        (
+            lambda d: d["weeks"][1].update(id="week03"),
+            "roadmap.yaml: weeks[1] (week03) -> id: expected week02 here (weeks are numbered in "
+            "order), got 'week03'",
+        ),
+        (
+            lambda d: d["weeks"][0].update(month=7),
+            "roadmap.yaml: weeks[0] (week01) -> month: expected one of the months [1], got 7",
+        ),
+        (
+            lambda d: d["weeks"][0].update(slug="First Steps"),
+            "roadmap.yaml: weeks[0] (week01) -> slug: expected a lowercase-hyphenated slug like "
+            "'intro-to-ml', got 'First Steps'",
+        ),
+        (
+            lambda d: d["weeks"][0].update(tasks=[]),
+            "roadmap.yaml: weeks[0] (week01) -> tasks: expected at least one entry, got an empty list",
+        ),
+        (
+            lambda d: d.update(format=2),
+            "roadmap.yaml: format: course format 2 is newer than this mlops-roadmap understands (1): "
+            "upgrade mlops-roadmap",
+        ),
+        (
+            lambda d: d.update(weeks={"week01": {}}),
+            "roadmap.yaml: weeks: expected a list, got a mapping",
+        ),
     ],
 )
 def test_bad_roadmap_names_the_place(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.state import Attempt, Outcome, Store
+from mlops_roadmap.state import Attempt, Store
 
 WRITER = """
 import sys
@@ -26,8 +26,9 @@ print("done", flush=True)
 
 
 def writer(db: Path, week: str, n: int) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(db), week, str(n)],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), week, str(n)], stdout=subprocess.PIPE, text=True
+    )
 
 
 def test_two_processes_write_at_once(tmp_path: Path) -> None:

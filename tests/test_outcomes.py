@@ -1,0 +1,86 @@
+"""How the plugin turns what a check did into passed, failed, blocked or error."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from tests.conftest import Cli
+
+CHECKS = '''
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_roadmap.checking import blocked
+
+
+def test_plain_assert(week_dir):
+    """A plain assert with a message"""
+    assert 1 + 1 == 3, "one plus one is not three"
+
+
+def test_blocked_at_run_time():
+    """Blocked by the check itself"""
+    blocked("the previous step did not run", hint="make it run")
+
+
+def test_broken():
+    """A check with a bug"""
+    {}["missing"]
+
+
+@pytest.mark.timeout(3)
+def test_hangs(run, tmp_path):
+    """The learner's code hangs and leaves a child behind"""
+    code = ("import subprocess, sys, time, pathlib; "
+            "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+            "pathlib.Path(sys.argv[1]).write_text(str(c.pid)); time.sleep(120)")
+    run([sys.executable, "-c", code, os.environ["PIDFILE"]], timeout=60)
+
+
+def test_after_all():
+    """Still runs after the others"""
+'''
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def test_outcomes_are_classified(cli: Cli, toy_course: Path, toy_ws: Path, tmp_path: Path) -> None:
+    (toy_course / "checks" / "week01" / "test_first.py").unlink()
+    (toy_course / "checks" / "week01" / "test_zoo.py").write_text(CHECKS)
+    (toy_course / "checks" / "week01" / "test_syntax.py").write_text("def broken(:\n")
+    cli("--course", toy_course, "start", "1", cwd=toy_ws)
+    pidfile = tmp_path / "pid"
+    started = time.monotonic()
+    result = cli(
+        "--course", toy_course, "check", "--json", cwd=toy_ws, env={"PIDFILE": str(pidfile)}
+    )
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    checks = {c["title"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["A plain assert with a message"]["outcome"] == "failed"
+    assert checks["A plain assert with a message"]["found"] == "one plus one is not three"
+    assert checks["Blocked by the check itself"]["outcome"] == "blocked"
+    assert checks["Blocked by the check itself"]["hint"] == "make it run"
+    assert checks["A check with a bug"]["outcome"] == "error"
+    assert "KeyError" in checks["A check with a bug"]["found"]
+    hang = checks["The learner's code hangs and leaves a child behind"]
+    assert hang["outcome"] == "failed"
+    assert hang["expected"] == "the check to finish within its time limit"
+    assert checks["Still runs after the others"]["outcome"] == "passed"
+    load = next(c for c in checks.values() if c["id"].startswith("test_syntax.py"))
+    assert load["outcome"] == "error" and "SyntaxError" in load["found"]
+    time.sleep(0.3)
+    assert not alive(int(pidfile.read_text()))  # the timed-out check's processes were killed
