@@ -119,7 +119,7 @@ def init(
     from mlops_roadmap import render, workspace
 
     ws = workspace.init(directory)
-    render.out.print(f"Workspace ready at {ws.root}\nNext: cd {directory} && mlops-roadmap start 1")
+    render.out(f"Workspace ready at {ws.root}\nNext: cd {directory} && mlops-roadmap start 1")
 
 
 @app.command()
@@ -237,7 +237,7 @@ def watch(
             with render.live_progress() as progress:
                 outcome = do_check(c, ws, chosen, progress_cb=progress)
             render.run_report(outcome.report, outcome.unlocked)
-            render.out.print(f"[dim]Watching {folder} ({how}); Ctrl-C to stop.[/dim]")
+            render.note(f"Watching {folder} ({how}); Ctrl-C to stop.")
             next(iter(changes(folder, stop, poll)), None)
     finally:
         stop.set()
@@ -321,7 +321,7 @@ def verify(
     from mlops_roadmap.commands.verify import verify as do_verify
 
     def announce(w: Week, what: str) -> None:
-        render.err.print(f"[dim]{w.id}: checking the {what}…[/dim]")
+        render.note(f"{w.id}: checking the {what}…")
 
     result = do_verify(_course(), week, announce)
     render.verification(result)

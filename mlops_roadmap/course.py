@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_roadmap import roadmap
+from mlops_roadmap import plancache, roadmap
 from mlops_roadmap.errors import RoadmapError
 
 ENV_VAR = "MLOPS_ROADMAP_COURSE"
@@ -56,7 +56,7 @@ def locate(explicit: Path | None = None) -> Path:
 def load(explicit: Path | None = None) -> Course:
     """Locate and load the course once."""
     root = locate(explicit)
-    return Course(root, roadmap.load(root / "roadmap.yaml"))
+    return Course(root, plancache.load(root / "roadmap.yaml"))
 
 
 def mirror_problems(course: Course) -> list[str]:

@@ -1,22 +1,24 @@
 """Everything the terminal shows. The only module that builds Rich output.
 
-Rich honours NO_COLOR and a non-terminal stdout by itself; output stays plain text when piped.
+Rich is imported inside the functions that use it: the dashboard (`status`) is drawn with plain
+ANSI codes so that it starts almost as fast as bare Python. Colour follows NO_COLOR, FORCE_COLOR
+and whether the stream is a terminal, as Rich does.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console, Group
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
-
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from mlops_roadmap.commands.doctor import Finding
     from mlops_roadmap.commands.learn import FileDiff, Hints
     from mlops_roadmap.commands.verify import Verification
@@ -26,32 +28,56 @@ if TYPE_CHECKING:
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.scaffold import ScaffoldReport
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "blocked": ("⊘", "yellow"),
+         "error": ("!", "magenta")}
+STATE_STYLE = {"passed": "green", "in progress": "cyan", "available": "", "locked": "dim"}
+SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "magenta": "35",
+       "cyan": "36"}
 
-MARKS = {
-    "passed": ("✔", "green"),
-    "failed": ("✘", "red"),
-    "blocked": ("⊘", "yellow"),
-    "error": ("!", "magenta"),
-}
-STATE_STYLE = {"passed": "green", "in progress": "cyan", "available": "white", "locked": "dim"}
+
+@cache
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _text(*parts: tuple[str, str]) -> Text:
+    from rich.text import Text
+
+    text = Text()
+    for content, style in parts:
+        text.append(content, style=style or None)
+    return text
+
+
+def out(message: object = "") -> None:
+    """Print to stdout (Rich markup allowed in strings)."""
+    _console().print(message)
+
+
+def note(message: str) -> None:
+    """A dim line on stderr: progress, not the command's result."""
+    _console(stderr=True).print(_text((message, "dim")))
 
 
 def error(message: str) -> None:
-    err.print(Text("error: ", style="bold red") + Text(message))
+    _console(stderr=True).print(_text(("error: ", "bold red"), (message, "")))
 
 
 def warning(message: str) -> None:
-    err.print(Text("warning: ", style="yellow") + Text(message))
+    _console(stderr=True).print(_text(("warning: ", "yellow"), (message, "")))
 
 
 @contextmanager
 def live_progress(enabled: bool = True) -> Iterator[Progress | None]:
     """A live status line on stderr while checks run; a no-op when disabled or not a terminal."""
+    err = _console(stderr=True)
     if not enabled or not err.is_terminal:
         yield None
         return
+    from rich.markup import escape
+
     with err.status("collecting checks…") as status:
 
         def update(index: int, total: int, title: str) -> None:
@@ -62,98 +88,89 @@ def live_progress(enabled: bool = True) -> Iterator[Progress | None]:
 
 def check_result(result: CheckResult) -> Text:
     mark, style = MARKS[result.outcome]
-    line = Text(f" {mark} ", style=f"bold {style}") + Text(result.title)
-    line.append(f"  ({result.duration:.1f}s)", style="dim")
+    line = _text((f" {mark} ", f"bold {style}"), (result.title, ""),
+                 (f"  ({result.duration:.1f}s)", "dim"))
     if result.outcome == "passed":
         return line
-    for label, value in (
-        ("expected", result.expected),
-        ("found", result.found),
-        ("hint", result.hint),
-    ):
+    for label, value in (("expected", result.expected), ("found", result.found),
+                         ("hint", result.hint)):
         if value:
-            line.append(f"\n     {label:>8}: ", style="bold" if label != "hint" else "cyan")
+            line.append(f"\n     {label:>8}: ", style="cyan" if label == "hint" else "bold")
             line.append(value.replace("\n", "\n" + " " * 16))
     return line
 
 
 def run_report(report: RunReport, unlocked: Week | None = None) -> None:
-    out.print(Text(f"{report.week}: {report.title}", style="bold"))
+    out(_text((f"{report.week}: {report.title}", "bold")))
     for result in report.results:
-        out.print(check_result(result))
+        out(check_result(result))
     counts = ", ".join(f"{report.count(o)} {o}" for o in MARKS if report.count(o))
     style = "green" if report.passed else "red"
     verdict = "PASSED" if report.passed else "NOT YET"
-    out.print(
-        Text(f"\n{verdict}", style=f"bold {style}")
-        + Text(
-            f"  {counts} · {report.points:g}/{report.max_points:g} points · {report.duration:.1f}s"
-        )
-    )
+    out(_text((f"\n{verdict}", f"bold {style}"), (
+        f"  {counts} · {report.points:g}/{report.max_points:g} points · "
+        f"{report.duration:.1f}s", "")))
     if unlocked is not None:
-        out.print(
-            Text(
-                f"Unlocked {unlocked.id}: {unlocked.title}. "
-                f"Next: mlops-roadmap start {unlocked.number}",
-                style="green",
-            )
-        )
+        out(_text((f"Unlocked {unlocked.id}: {unlocked.title}. "
+                   f"Next: mlops-roadmap start {unlocked.number}", "green")))
+
+
+def _colour(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
 
 
 def overview(view: Overview, months: dict[int, str]) -> None:
-    total = len(view.weeks)
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("week", "title", "state", "checks", "last attempt"):
-        table.add_column(column)
-    current = None
+    """The dashboard, in plain ANSI (no Rich import: `status` must start fast)."""
+    colour = _colour(sys.stdout)
+
+    def paint(text: str, style: str) -> str:
+        codes = ";".join(SGR[s] for s in style.split())
+        return f"\x1b[{codes}m{text}\x1b[0m" if colour and codes else text
+
+    width = max(len(s.week.title) for s in view.weeks)
+    lines, current = [paint(f"{'week':<5} {'title':<{width}}  {'state':<20} checks  last", "bold")], 0
     for status in view.weeks:
         if status.week.month != current:
             current = status.week.month
-            label = f"Month {current}: {months.get(current, '')}"
-            table.add_row("", Text(label, style="bold magenta"))
+            lines.append(paint(f"Month {current}: {months.get(current, '')}", "bold magenta"))
         last = status.last
         checks = f"{last.passed}/{last.total}" if last else ("—" if status.checked else "none yet")
         state = status.state + (" (forced)" if status.forced else "")
-        table.add_row(
-            status.week.id[4:],
-            status.week.title,
-            Text(state, style=STATE_STYLE[status.state]),
-            checks,
-            last.at.replace("T", " ")[:16] if last else "",
-        )
-    done = view.passed
-    bar = "█" * round(30 * done / total) + "░" * (30 - round(30 * done / total))
-    out.print(table)
-    out.print(Text(f"\n{bar} {done}/{total} weeks passed ({100 * done // total}%)"))
-    out.print(Text("Next: ", style="bold") + Text(view.next_step))
+        when = last.at.replace("T", " ")[:16] if last else ""
+        lines.append(f"  {status.week.id[4:]:<3} {status.week.title:<{width}}  "
+                     f"{paint(f'{state:<20}', STATE_STYLE[status.state])} {checks:<7} {when}")
+    done, total = view.passed, len(view.weeks)
+    filled = round(30 * done / total)
+    lines.append(f"\n{paint('█' * filled, 'green')}{'░' * (30 - filled)} {done}/{total} weeks "
+                 f"passed ({100 * done // total}%)")
+    lines.append(f"{paint('Next:', 'bold')} {view.next_step}")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def scaffolded(report: ScaffoldReport) -> None:
-    out.print(Text(f"Week folder: {report.folder}", style="bold"))
-    for label, names, style in (
-        ("created", report.created, "green"),
-        ("unchanged", report.unchanged, "dim"),
-        ("kept yours", report.kept, "yellow"),
-        ("overwritten", report.overwritten, "red"),
-    ):
+    out(_text((f"Week folder: {report.folder}", "bold")))
+    for label, names, style in (("created", report.created, "green"),
+                                ("unchanged", report.unchanged, "dim"),
+                                ("kept yours", report.kept, "yellow"),
+                                ("overwritten", report.overwritten, "red")):
         for name in names:
-            out.print(Text(f"  {label:>11} ", style=style) + Text(name))
+            out(_text((f"  {label:>11} ", style), (name, "")))
     if report.kept:
-        out.print(
-            Text(
-                "Your versions were kept; `--force` replaces them (with a backup).", style="yellow"
-            )
-        )
+        out(_text(("Your versions were kept; `--force` replaces them (with a backup).", "yellow")))
     if report.backup:
-        out.print(Text(f"Backup of your previous files: {report.backup}", style="yellow"))
+        out(_text((f"Backup of your previous files: {report.backup}", "yellow")))
 
 
 def hints(h: Hints) -> None:
     for i, text in enumerate(h.shown, 1):
-        style = "bold" if i == len(h.shown) else "dim"
-        out.print(Text(f"Hint {i}/{len(h.week.hints)}: ", style="cyan") + Text(text, style=style))
+        out(_text((f"Hint {i}/{len(h.week.hints)}: ", "cyan"),
+                  (text, "bold" if i == len(h.shown) else "dim")))
     if h.remaining:
-        out.print(Text(f"{h.remaining} more: run `mlops-roadmap hint` again.", style="dim"))
+        out(_text((f"{h.remaining} more: run `mlops-roadmap hint` again.", "dim")))
 
 
 def solution(diffs: list[FileDiff]) -> None:
@@ -161,47 +178,45 @@ def solution(diffs: list[FileDiff]) -> None:
 
     for d in diffs:
         if not d.diff:
-            out.print(Text(f"  same as the reference: {d.path}", style="dim"))
+            out(_text((f"  same as the reference: {d.path}", "dim")))
             continue
-        note = " (you have no such file)" if d.missing else ""
-        out.print(Text(f"{d.path}{note}", style="bold"))
-        out.print(Syntax(d.diff, "diff", theme="ansi_dark", background_color="default"))
+        note_ = " (you have no such file)" if d.missing else ""
+        out(_text((f"{d.path}{note_}", "bold")))
+        out(Syntax(d.diff, "diff", theme="ansi_dark", background_color="default"))
 
 
 def doctor(findings: list[Finding]) -> None:
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("", "tool", "what was found", "needed by", "fix"):
+    for column in ("", "tool", "what was found", "needed by weeks", "fix"):
         table.add_column(column, overflow="fold")
     for f in findings:
         mark, style = ("✔", "green") if f.probe.ok else ("✘", "red")
         weeks = ", ".join(w[4:] for w in f.weeks) if f.weeks else "—"
-        table.add_row(Text(mark, style=style), f.probe.tool, f.probe.detail, weeks, f.probe.fix)
-    out.print(table)
+        table.add_row(_text((mark, style)), f.probe.tool, f.probe.detail, weeks, f.probe.fix)
+    out(table)
 
 
 def lesson(path: Path) -> None:
     from rich.markdown import Markdown
 
-    out.print(Markdown(path.read_text(encoding="utf-8")))
+    out(Markdown(path.read_text(encoding="utf-8")))
 
 
 def verification(v: Verification) -> None:
     for proof in v.proofs:
-        ok = not proof.problems
-        mark, style = ("✔", "green") if ok else ("✘", "red")
+        mark, style = ("✘", "red") if proof.problems else ("✔", "green")
         sol, fresh = proof.solution, proof.scaffold
-        out.print(
-            Text(f" {mark} ", style=f"bold {style}")
-            + Text(
-                f"{proof.week.id}: solution {sol.count('passed')}/{len(sol.results)} passed, "
-                f"scaffold fails {fresh.count('failed')}/{len(fresh.results)}"
-            )
-        )
+        out(_text((f" {mark} ", f"bold {style}"), (
+            f"{proof.week.id}: solution {sol.count('passed')}/{len(sol.results)} passed, "
+            f"scaffold fails {fresh.count('failed')}/{len(fresh.results)}", "")))
     if v.unchecked:
         names = ", ".join(w.id[4:] for w in v.unchecked)
-        out.print(Text(f" · weeks without automated checks yet: {names}", style="dim"))
-    items = [Text(p) for p in v.problems]
-    if items:
-        out.print(Panel(Group(*items), title="problems", border_style="red"))
+        out(_text((f" · weeks without automated checks yet: {names}", "dim")))
+    if v.problems:
+        from rich.panel import Panel
+
+        out(Panel("\n".join(v.problems), title="problems", border_style="red"))
     else:
-        out.print(Text("course verified", style="bold green"))
+        out(_text(("course verified", "bold green")))

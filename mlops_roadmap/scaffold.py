@@ -83,7 +83,16 @@ def _render(course: Course, week: Week, source: Path, workspace_name: str) -> by
     try:
         text = env.from_string(source.read_text(encoding="utf-8")).render(context)
     except jinja2.TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or _template_line(exc)
         place = f":{line}" if line else ""
         raise RoadmapError(f"{source}{place}: cannot render the template: {exc}") from None
     return text.encode("utf-8")
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a render-time error happened on (Jinja keeps it in the traceback)."""
+    import traceback
+
+    lines = [line for frame, line in traceback.walk_tb(exc.__traceback__)
+             if frame.f_code.co_filename == "<template>"]
+    return lines[-1] if lines else None

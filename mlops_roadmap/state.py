@@ -8,6 +8,7 @@ is reported, never replaced.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from mlops_roadmap.errors import RoadmapError
 
 VERSION = 1
+BUSY_SECONDS = 30
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY,
@@ -82,32 +84,27 @@ class Store:
 
     @classmethod
     def open(cls, path: Path, create: bool = False) -> Store:
+        """Open (and, when ``create``, make) the store; waits while another process holds it."""
         if not path.exists() and not create:
             raise RoadmapError(f"{path}: no state store: run `mlops-roadmap init` in the workspace")
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > VERSION:
-                raise RoadmapError(
-                    f"{path}: state format {version} is newer than this mlops-roadmap "
-                    f"understands ({VERSION}): upgrade mlops-roadmap"
-                )
-            conn.execute("PRAGMA journal_mode=WAL")
-            if version < VERSION:
-                with _transaction(conn):
-                    conn.executescript(
-                        f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version={VERSION};COMMIT;"
-                    )
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise RoadmapError(
-                f"{path}: the state store is unreadable ({exc}); it was left as it is: move it "
-                "aside and run `mlops-roadmap init` again to start a fresh one"
-            ) from None
-        except BaseException:
-            conn.close()
-            raise
-        return cls(conn, path)
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+            try:
+                _prepare(conn, path)
+                return cls(conn, path)
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                # Switching to WAL or creating the schema does not wait on a busy lock: retry.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise _unreadable(path, exc) from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise _unreadable(path, exc) from None
+            except BaseException:
+                conn.close()
+                raise
 
     def close(self) -> None:
         self._conn.close()
@@ -169,6 +166,27 @@ class Store:
             (week,),
         )
         return [Outcome(*row) for row in rows]
+
+
+def _prepare(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > VERSION:
+        raise RoadmapError(
+            f"{path}: state format {version} is newer than this mlops-roadmap "
+            f"understands ({VERSION}): upgrade mlops-roadmap"
+        )
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode=WAL")
+    if version < VERSION:
+        with _transaction(conn):
+            conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version={VERSION};COMMIT;")
+
+
+def _unreadable(path: Path, exc: Exception) -> RoadmapError:
+    return RoadmapError(
+        f"{path}: the state store is unreadable ({exc}); it was left as it is: move it "
+        "aside and run `mlops-roadmap init` again to start a fresh one"
+    )
 
 
 @contextmanager

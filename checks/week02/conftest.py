@@ -1,0 +1,155 @@
+"""Week 2 fixtures: one clean-start run of train.py, and one prediction run on its models.
+
+Both run in the learner's interpreter through `run`; the engine's process only reads CSV and
+JSON, so scikit-learn and pandas never load here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_roadmap.checking import blocked
+
+CHECKS_DIR = Path(__file__).resolve().parent
+HOLDOUT_CSV = CHECKS_DIR / "data" / "holdout.csv"
+RUN_TIMEOUT = 240  # seconds for `python train.py` (the solution takes about 4)
+PREDICT_TIMEOUT = 120
+LEFT_OUT = {".venv", "venv", "models", "reports", "metrics.json", "__pycache__", ".git"}
+MODELS = ("linear", "logistic")
+MARKER = "PREDICTIONS-JSON:"
+PREDICT = """
+import json, sys, traceback
+import joblib
+import pandas as pd
+
+models_dir, marker, tables = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
+frames = {name: pd.read_csv(path) for name, path in tables.items()}
+
+def unwrap(model):
+    # TransformedTargetRegressor (a stretch goal) wraps the real regressor.
+    while type(model).__name__ == "TransformedTargetRegressor" and hasattr(model, "regressor_"):
+        model = model.regressor_
+    return model
+
+answer = {}
+for kind in ("linear", "logistic"):
+    info, stage = {}, "joblib.load"
+    try:
+        model = joblib.load(f"{models_dir}/{kind}.joblib")
+        top = unwrap(model)
+        final = unwrap((getattr(top, "steps", None) or [(None, top)])[-1][1])
+        info["class"] = type(top).__module__ + "." + type(top).__qualname__
+        info["final"] = type(final).__module__ + "." + type(final).__qualname__
+        stage = "predict"
+        raw = {n: model.predict(f.drop(columns=["price"])) for n, f in frames.items()}
+        stage = "turning its predictions into numbers"
+        info["predictions"] = {n: [float(v) for v in values] for n, values in raw.items()}
+    except Exception as exc:
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        info["error"] = f"{stage} failed: {error}"
+    answer[kind] = info
+print(marker + json.dumps(answer))
+"""
+
+
+@dataclass(frozen=True)
+class CleanRun:
+    """train.py run once in a fresh copy of the week folder."""
+
+    folder: Path
+    returncode: int
+    timed_out: bool
+    output_tail: str
+    raw_before: dict[str, str] = field(default_factory=dict)
+    raw_after: dict[str, str] = field(default_factory=dict)
+    timeout: float = RUN_TIMEOUT
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def copy_week(week_dir: Path, dest: Path) -> Path:
+    """Copy the week folder to dest, leaving out environments and generated outputs."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in LEFT_OUT} if Path(folder) == week_dir else set()
+
+    shutil.copytree(week_dir, dest, ignore=ignore, symlinks=True)
+    return dest
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file under folder, by relative path."""
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def training_run(
+    run: Callable[..., Any],
+    week_dir: Path,
+    learner_python: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> CleanRun:
+    """Run `python train.py` from a clean copy of the week folder (once per module)."""
+    folder = copy_week(week_dir, tmp_path_factory.mktemp("week02") / "clean")
+    before = tree_hashes(folder / "data" / "raw")
+    if not (folder / "train.py").is_file():
+        return CleanRun(
+            folder, 2, False, "train.py is missing from the week folder", before, before
+        )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = run([learner_python, "train.py"], cwd=folder, timeout=RUN_TIMEOUT, env=env)
+    after = tree_hashes(folder / "data" / "raw")
+    return CleanRun(folder, result.returncode, result.timed_out, result.tail(8), before, after)
+
+
+@pytest.fixture(scope="module")
+def finished_run(training_run: CleanRun) -> CleanRun:
+    """The clean run, or the check is blocked because train.py did not finish."""
+    if not training_run.ok:
+        blocked(
+            "train.py did not finish from a clean start, so its results cannot be inspected",
+            hint="Make the check 'train.py runs from a clean start' pass first.",
+        )
+    return training_run
+
+
+@pytest.fixture(scope="module")
+def predictions(
+    finished_run: CleanRun, run: Callable[..., Any], learner_python: Path
+) -> dict[str, Any]:
+    """Each saved model's class and predictions on the holdout and on data/raw/test.csv."""
+    models = finished_run.folder / "models"
+    missing = [f"models/{m}.joblib" for m in MODELS if not (models / f"{m}.joblib").is_file()]
+    if missing:
+        blocked(
+            f"train.py did not save {' and '.join(missing)}",
+            hint="Make the check 'train.py saves both models and metrics.json' pass first.",
+        )
+    tables = [f"holdout={HOLDOUT_CSV}", f"test={finished_run.folder / 'data/raw/test.csv'}"]
+    result = run(
+        [learner_python, "-c", PREDICT, models, MARKER, *tables],
+        cwd=finished_run.folder,
+        timeout=PREDICT_TIMEOUT,
+    )
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith(MARKER)]
+    if not lines:
+        failure = {"error": f"loading the models failed: {result.tail(4)}"}
+        return dict.fromkeys(MODELS, failure)
+    return json.loads(lines[-1][len(MARKER) :])

@@ -1,0 +1,99 @@
+"""Week 2: predict house prices in Ames with scikit-learn pipelines.
+
+Run it from this folder, with the workspace virtual environment:
+
+    python train.py
+
+When you are done it trains two pipelines on data/raw/train.csv, both fed the raw feature
+columns as a pandas DataFrame (every column except price):
+    models/linear.joblib     LinearRegression predicting price
+    models/logistic.joblib   LogisticRegression predicting expensive (1 when price > 160000)
+and writes their scores on data/raw/test.csv to metrics.json: {"rmse": ..., "accuracy": ...}.
+It only reads data/raw/: never write there.
+
+Work through the TODOs in order; README.md explains each step.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+HERE = Path(__file__).resolve().parent
+RAW_DIR = HERE / "data" / "raw"
+MODELS_DIR = HERE / "models"
+METRICS_FILE = HERE / "metrics.json"
+TARGET = "price"
+EXPENSIVE_PRICE = 160_000  # a house is "expensive" when its price is above this
+
+
+def load_split(name: str) -> pd.DataFrame:
+    """Read data/raw/<name>.csv."""
+    return pd.read_csv(RAW_DIR / f"{name}.csv")
+
+
+def features_and_targets(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Split a table into the features, the price and the 0/1 expensive label."""
+    features = df.drop(columns=[TARGET])
+    price = df[TARGET]
+    expensive = (price > EXPENSIVE_PRICE).astype(int)
+    return features, price, expensive
+
+
+def build_regressor() -> Pipeline:
+    """Preprocessing + linear regression on the price."""
+    # TODO 1: a ColumnTransformer that scales the numeric columns (StandardScaler) and
+    #         one-hot encodes the text columns neighborhood and building_type
+    #         (OneHotEncoder(handle_unknown="ignore")).
+    # TODO 2: return Pipeline([("prepare", <your ColumnTransformer>), ("model", LinearRegression())]).
+    raise NotImplementedError("TODO 1-2: build the regression pipeline in build_regressor()")
+
+
+def build_classifier() -> Pipeline:
+    """Preprocessing + logistic regression on the expensive label."""
+    # TODO 3: the same preprocessing, then LogisticRegression(max_iter=1000).
+    raise NotImplementedError("TODO 3: build the classification pipeline in build_classifier()")
+
+
+def rmse(actual: pd.Series, predicted: np.ndarray) -> float:
+    """Root mean squared error, in dollars."""
+    # TODO 4: the square root of the mean of the squared errors, as a plain float.
+    raise NotImplementedError("TODO 4: compute the RMSE in rmse()")
+
+
+def save(model: Pipeline, name: str) -> Path:
+    """Save a fitted pipeline as models/<name>.joblib."""
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    path = MODELS_DIR / f"{name}.joblib"
+    joblib.dump(model, path)
+    return path
+
+
+def main() -> int:
+    x_train, price_train, expensive_train = features_and_targets(load_split("train"))
+    x_test, price_test, expensive_test = features_and_targets(load_split("test"))
+    try:
+        regressor = build_regressor().fit(x_train, price_train)
+        classifier = build_classifier().fit(x_train, expensive_train)
+        metrics = {
+            "rmse": rmse(price_test, regressor.predict(x_test)),
+            # TODO 5: the share of test houses whose expensive label the classifier gets right.
+            "accuracy": 0.0,
+        }
+    except NotImplementedError as todo:
+        print(f"Not finished yet: {todo}", file=sys.stderr)
+        return 1
+    print(f"Saved {save(regressor, 'linear')} and {save(classifier, 'logistic')}")
+    METRICS_FILE.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    print(f"Test RMSE ${metrics['rmse']:,.0f}, test accuracy {metrics['accuracy']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
