@@ -37,8 +37,9 @@ def env() -> dict[str, str]:
 
 def wall(args: list[str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, env=env(), capture_output=True, text=True, timeout=600,
-                          check=False)
+    done = subprocess.run(
+        args, cwd=cwd, env=env(), capture_output=True, text=True, timeout=600, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{args} failed ({done.returncode}): {done.stderr[-500:]}")
@@ -57,9 +58,11 @@ def startup(runs: int, ws: Path) -> dict[str, float]:
         for name, args in commands.items():
             times[name].append(wall(args, ws)[0])
     med = {name: statistics.median(values) for name, values in times.items()}
-    return {**{f"{k}_s": round(v, 4) for k, v in med.items()},
-            "help_ratio": round(med["help"] / med["baseline"], 2),
-            "status_ratio": round(med["status"] / med["baseline"], 2)}
+    return {
+        **{f"{k}_s": round(v, 4) for k, v in med.items()},
+        "help_ratio": round(med["help"] / med["baseline"], 2),
+        "status_ratio": round(med["status"] / med["baseline"], 2),
+    }
 
 
 def check_overhead(runs: int, ws: Path) -> dict[str, float]:
@@ -72,8 +75,10 @@ def check_overhead(runs: int, ws: Path) -> dict[str, float]:
             raise SystemExit(f"the solved week 1 did not pass: {report['checks']}")
         walls.append(elapsed)
         overheads.append(elapsed - report["learner_seconds"])
-    return {"check_wall_s": round(statistics.median(walls), 3),
-            "check_overhead_s": round(statistics.median(overheads), 3)}
+    return {
+        "check_wall_s": round(statistics.median(walls), 3),
+        "check_overhead_s": round(statistics.median(overheads), 3),
+    }
 
 
 def main() -> None:
@@ -91,12 +96,18 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(f"import typer, rich      {results['baseline_s'] * 1000:7.1f} ms")
-    print(f"mlops-roadmap --help    {results['help_s'] * 1000:7.1f} ms  ratio "
-          f"{results['help_ratio']:.2f} (target <= 1.5)")
-    print(f"mlops-roadmap status    {results['status_s'] * 1000:7.1f} ms  ratio "
-          f"{results['status_ratio']:.2f} (target <= 1.5)")
-    print(f"check week 1 (solved)   {results['check_wall_s'] * 1000:7.1f} ms, of which the "
-          f"engine's own {results['check_overhead_s'] * 1000:.1f} ms (target <= 500 ms)")
+    print(
+        f"mlops-roadmap --help    {results['help_s'] * 1000:7.1f} ms  ratio "
+        f"{results['help_ratio']:.2f} (target <= 1.5)"
+    )
+    print(
+        f"mlops-roadmap status    {results['status_s'] * 1000:7.1f} ms  ratio "
+        f"{results['status_ratio']:.2f} (target <= 1.5)"
+    )
+    print(
+        f"check week 1 (solved)   {results['check_wall_s'] * 1000:7.1f} ms, of which the "
+        f"engine's own {results['check_overhead_s'] * 1000:.1f} ms (target <= 500 ms)"
+    )
 
 
 if __name__ == "__main__":

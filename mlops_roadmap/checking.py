@@ -20,7 +20,7 @@ class CheckFailed(AssertionError):
         self.hint = hint
 
 
-class CheckBlocked(pytest.skip.Exception):
+class CheckBlocked(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     """The check could not run here: a tool or an earlier step is missing."""
 
     def __init__(self, reason: str, hint: str = "") -> None:

@@ -3,9 +3,6 @@
 Exit codes: 0 success, 1 a failed check or a user error (``RoadmapError``), 2 usage, 130 Ctrl-C.
 """
 
-from __future__ import annotations
-
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -81,7 +78,7 @@ def parse_week(words: list[str] | None) -> int | None:
     return int(text)
 
 
-def _course() -> Course:
+def _course() -> "Course":
     from mlops_roadmap import course, render
 
     loaded = course.load(Options.course)
@@ -90,13 +87,13 @@ def _course() -> Course:
     return loaded
 
 
-def _workspace() -> Workspace:
+def _workspace() -> "Workspace":
     from mlops_roadmap import workspace
 
     return workspace.find(Options.workspace)
 
 
-def _week(c: Course, words: list[str] | None, required: bool = True) -> Week:
+def _week(c: "Course", words: list[str] | None, required: bool = True) -> "Week":
     number = parse_week(words)
     if number is None:
         if not required:
@@ -108,6 +105,8 @@ def _week(c: Course, words: list[str] | None, required: bool = True) -> Week:
 
 
 def _print_json(data: object) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -320,7 +319,7 @@ def verify(
     from mlops_roadmap import render
     from mlops_roadmap.commands.verify import verify as do_verify
 
-    def announce(w: Week, what: str) -> None:
+    def announce(w: "Week", what: str) -> None:
         render.note(f"{w.id}: checking the {what}…")
 
     result = do_verify(_course(), week, announce)

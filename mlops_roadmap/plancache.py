@@ -6,11 +6,10 @@ Keyed by the file's path, size, modification time and the engine's version; writ
 
 from __future__ import annotations
 
+import binascii
 import contextlib
-import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 from mlops_roadmap import __version__, roadmap
@@ -29,7 +28,7 @@ def _key(path: Path) -> str | None:
     except OSError:
         return None
     raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{__version__}|{roadmap.FORMAT}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"{binascii.crc32(raw.encode()):08x}"
 
 
 def load(path: Path) -> roadmap.Roadmap:
@@ -43,6 +42,8 @@ def load(path: Path) -> roadmap.Roadmap:
                 return plan
     plan = roadmap.load(path)
     if key is not None:
+        import tempfile
+
         with contextlib.suppress(OSError, pickle.PicklingError):
             cached.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")

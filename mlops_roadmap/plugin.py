@@ -75,7 +75,7 @@ class Collector:
                     title=f"load {report.nodeid}",
                     outcome="error",
                     found=str(report.longrepr).strip().splitlines()[-1],
-                    hint="the week's checks do not load: a course bug, report it to the course author",
+                    hint="the week's checks do not load: a course bug, tell the course author",
                 )
             )
 
@@ -115,7 +115,7 @@ class Collector:
 
 
 class CheckTimeout(BaseException):
-    """Raised in a check that ran past its time limit (a BaseException: checks cannot swallow it)."""
+    """Raised in a check past its time limit (a BaseException, so checks cannot swallow it)."""
 
 
 @contextmanager
@@ -134,7 +134,7 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-_DURATION = pytest.StashKey[list[float]]()
+_DURATION = pytest.StashKey[list[float]]()  # phase durations of one check
 
 
 def _title(item: pytest.Item) -> str:
@@ -148,44 +148,40 @@ def _marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
 
 
 def _verdict(item: pytest.Item, error: BaseException | None) -> CheckResult:
-    hint = str(_marker_arg(item, "hint", ""))
-    base = dict(
+    outcome, expected, found, hint = _classify(error)
+    return CheckResult(
         id=item.nodeid,
         title=_title(item),
+        outcome=outcome,
+        expected=expected,
+        found=found,
+        hint=hint or str(_marker_arg(item, "hint", "")),
         points=float(_marker_arg(item, "points", 1)),
-        duration=sum(item.stash.get(_DURATION, [])),
+        duration=_duration(item),
     )
+
+
+def _duration(item: pytest.Item) -> float:
+    phases: list[float] = item.stash.get(_DURATION, [])
+    return sum(phases)
+
+
+def _classify(error: BaseException | None) -> tuple[str, str, str, str]:
+    """(outcome, expected, found, hint) for what a check raised; a hint of '' means the marker's."""
     if error is None:
-        return CheckResult(outcome="passed", **base)  # type: ignore[arg-type]
+        return "passed", "", "", ""
     if isinstance(error, CheckBlocked):
-        return CheckResult(outcome="blocked", found=error.reason, hint=error.hint or hint, **base)  # type: ignore[arg-type]
+        return "blocked", "", error.reason, error.hint
     if isinstance(error, CheckFailed):
-        return CheckResult(
-            outcome="failed",
-            expected=error.expected,
-            found=error.found,
-            hint=error.hint or hint,
-            **base,
-        )  # type: ignore[arg-type]
+        return "failed", error.expected, error.found, error.hint
     if isinstance(error, CheckTimeout):
-        return CheckResult(
-            outcome="failed",
-            expected="the check to finish within its time limit",
-            found=str(error),
-            hint=hint,
-            **base,
-        )  # type: ignore[arg-type]
+        return "failed", "the check to finish within its time limit", str(error), ""
     if isinstance(error, AssertionError):
-        found = str(error).split("\nassert ")[0].strip() or "an assertion did not hold"
-        return CheckResult(outcome="failed", found=found, hint=hint, **base)  # type: ignore[arg-type]
+        return "failed", "", str(error).split("\nassert ")[0].strip() or "an assertion failed", ""
     if isinstance(error, pytest.skip.Exception):
-        return CheckResult(outcome="blocked", found=str(error), hint=hint, **base)  # type: ignore[arg-type]
-    return CheckResult(
-        outcome="error",
-        found=f"the check itself broke: {type(error).__name__}: {error}",
-        hint="a course bug: report it to the course author",
-        **base,
-    )  # type: ignore[arg-type]
+        return "blocked", "", str(error), ""
+    course_bug = "a course bug: report it to the course author"
+    return "error", "", f"the check itself broke: {type(error).__name__}: {error}", course_bug
 
 
 def _context(request: pytest.FixtureRequest) -> Context:

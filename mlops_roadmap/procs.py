@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 OUTPUT_CAP = 1_000_000  # bytes kept of each stream
 
@@ -48,7 +48,7 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
 class _Reader(threading.Thread):
     """Drains one pipe, keeping at most OUTPUT_CAP bytes (a flood of output cannot fill memory)."""
 
-    def __init__(self, pipe: IO[bytes]) -> None:
+    def __init__(self, pipe: BinaryIO) -> None:
         super().__init__(daemon=True)
         self.pipe = pipe
         self.chunks: list[bytes] = []
@@ -56,7 +56,7 @@ class _Reader(threading.Thread):
 
     def run(self) -> None:
         with contextlib.suppress(OSError, ValueError):
-            while chunk := self.pipe.read1(65536):
+            while chunk := self.pipe.read1(65536):  # type: ignore[attr-defined]
                 room = OUTPUT_CAP - self.kept
                 self.chunks.append(chunk[:room])
                 self.kept += min(room, len(chunk))

@@ -28,11 +28,22 @@ if TYPE_CHECKING:
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.scaffold import ScaffoldReport
 
-MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "blocked": ("⊘", "yellow"),
-         "error": ("!", "magenta")}
+MARKS = {
+    "passed": ("✔", "green"),
+    "failed": ("✘", "red"),
+    "blocked": ("⊘", "yellow"),
+    "error": ("!", "magenta"),
+}
 STATE_STYLE = {"passed": "green", "in progress": "cyan", "available": "", "locked": "dim"}
-SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "magenta": "35",
-       "cyan": "36"}
+SGR = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "magenta": "35",
+    "cyan": "36",
+}
 
 
 @cache
@@ -88,12 +99,16 @@ def live_progress(enabled: bool = True) -> Iterator[Progress | None]:
 
 def check_result(result: CheckResult) -> Text:
     mark, style = MARKS[result.outcome]
-    line = _text((f" {mark} ", f"bold {style}"), (result.title, ""),
-                 (f"  ({result.duration:.1f}s)", "dim"))
+    line = _text(
+        (f" {mark} ", f"bold {style}"), (result.title, ""), (f"  ({result.duration:.1f}s)", "dim")
+    )
     if result.outcome == "passed":
         return line
-    for label, value in (("expected", result.expected), ("found", result.found),
-                         ("hint", result.hint)):
+    for label, value in (
+        ("expected", result.expected),
+        ("found", result.found),
+        ("hint", result.hint),
+    ):
         if value:
             line.append(f"\n     {label:>8}: ", style="cyan" if label == "hint" else "bold")
             line.append(value.replace("\n", "\n" + " " * 16))
@@ -107,12 +122,26 @@ def run_report(report: RunReport, unlocked: Week | None = None) -> None:
     counts = ", ".join(f"{report.count(o)} {o}" for o in MARKS if report.count(o))
     style = "green" if report.passed else "red"
     verdict = "PASSED" if report.passed else "NOT YET"
-    out(_text((f"\n{verdict}", f"bold {style}"), (
-        f"  {counts} · {report.points:g}/{report.max_points:g} points · "
-        f"{report.duration:.1f}s", "")))
+    out(
+        _text(
+            (f"\n{verdict}", f"bold {style}"),
+            (
+                f"  {counts} · {report.points:g}/{report.max_points:g} points · "
+                f"{report.duration:.1f}s",
+                "",
+            ),
+        )
+    )
     if unlocked is not None:
-        out(_text((f"Unlocked {unlocked.id}: {unlocked.title}. "
-                   f"Next: mlops-roadmap start {unlocked.number}", "green")))
+        out(
+            _text(
+                (
+                    f"Unlocked {unlocked.id}: {unlocked.title}. "
+                    f"Next: mlops-roadmap start {unlocked.number}",
+                    "green",
+                )
+            )
+        )
 
 
 def _colour(stream: object) -> bool:
@@ -132,7 +161,10 @@ def overview(view: Overview, months: dict[int, str]) -> None:
         return f"\x1b[{codes}m{text}\x1b[0m" if colour and codes else text
 
     width = max(len(s.week.title) for s in view.weeks)
-    lines, current = [paint(f"{'week':<5} {'title':<{width}}  {'state':<20} checks  last", "bold")], 0
+    lines, current = (
+        [paint(f"{'week':<5} {'title':<{width}}  {'state':<20} checks  last", "bold")],
+        0,
+    )
     for status in view.weeks:
         if status.week.month != current:
             current = status.week.month
@@ -141,22 +173,28 @@ def overview(view: Overview, months: dict[int, str]) -> None:
         checks = f"{last.passed}/{last.total}" if last else ("—" if status.checked else "none yet")
         state = status.state + (" (forced)" if status.forced else "")
         when = last.at.replace("T", " ")[:16] if last else ""
-        lines.append(f"  {status.week.id[4:]:<3} {status.week.title:<{width}}  "
-                     f"{paint(f'{state:<20}', STATE_STYLE[status.state])} {checks:<7} {when}")
+        lines.append(
+            f"  {status.week.id[4:]:<3} {status.week.title:<{width}}  "
+            f"{paint(f'{state:<20}', STATE_STYLE[status.state])} {checks:<7} {when}"
+        )
     done, total = view.passed, len(view.weeks)
     filled = round(30 * done / total)
-    lines.append(f"\n{paint('█' * filled, 'green')}{'░' * (30 - filled)} {done}/{total} weeks "
-                 f"passed ({100 * done // total}%)")
+    lines.append(
+        f"\n{paint('█' * filled, 'green')}{'░' * (30 - filled)} {done}/{total} weeks "
+        f"passed ({100 * done // total}%)"
+    )
     lines.append(f"{paint('Next:', 'bold')} {view.next_step}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
 def scaffolded(report: ScaffoldReport) -> None:
     out(_text((f"Week folder: {report.folder}", "bold")))
-    for label, names, style in (("created", report.created, "green"),
-                                ("unchanged", report.unchanged, "dim"),
-                                ("kept yours", report.kept, "yellow"),
-                                ("overwritten", report.overwritten, "red")):
+    for label, names, style in (
+        ("created", report.created, "green"),
+        ("unchanged", report.unchanged, "dim"),
+        ("kept yours", report.kept, "yellow"),
+        ("overwritten", report.overwritten, "red"),
+    ):
         for name in names:
             out(_text((f"  {label:>11} ", style), (name, "")))
     if report.kept:
@@ -167,8 +205,12 @@ def scaffolded(report: ScaffoldReport) -> None:
 
 def hints(h: Hints) -> None:
     for i, text in enumerate(h.shown, 1):
-        out(_text((f"Hint {i}/{len(h.week.hints)}: ", "cyan"),
-                  (text, "bold" if i == len(h.shown) else "dim")))
+        out(
+            _text(
+                (f"Hint {i}/{len(h.week.hints)}: ", "cyan"),
+                (text, "bold" if i == len(h.shown) else "dim"),
+            )
+        )
     if h.remaining:
         out(_text((f"{h.remaining} more: run `mlops-roadmap hint` again.", "dim")))
 
@@ -208,9 +250,16 @@ def verification(v: Verification) -> None:
     for proof in v.proofs:
         mark, style = ("✘", "red") if proof.problems else ("✔", "green")
         sol, fresh = proof.solution, proof.scaffold
-        out(_text((f" {mark} ", f"bold {style}"), (
-            f"{proof.week.id}: solution {sol.count('passed')}/{len(sol.results)} passed, "
-            f"scaffold fails {fresh.count('failed')}/{len(fresh.results)}", "")))
+        out(
+            _text(
+                (f" {mark} ", f"bold {style}"),
+                (
+                    f"{proof.week.id}: solution {sol.count('passed')}/{len(sol.results)} passed, "
+                    f"scaffold fails {fresh.count('failed')}/{len(fresh.results)}",
+                    "",
+                ),
+            )
+        )
     if v.unchecked:
         names = ", ".join(w.id[4:] for w in v.unchecked)
         out(_text((f" · weeks without automated checks yet: {names}", "dim")))

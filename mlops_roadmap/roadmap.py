@@ -83,7 +83,8 @@ def load(path: Path) -> Roadmap:
     import yaml
 
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader(yaml))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except FileNotFoundError:
         raise RoadmapError(f"{path}: not found: is this a course folder?") from None
     except yaml.YAMLError as exc:
@@ -104,10 +105,6 @@ def load(path: Path) -> Roadmap:
     weeks = tuple(_week(n, {m.number for m in months}) for n in root.get("weeks").items("id"))
     _check_order(root.get("weeks"), weeks)
     return Roadmap(version, _course(root.get("course")), months, weeks, tuple(source.warnings))
-
-
-def _loader(yaml: object) -> object:
-    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader  # type: ignore[attr-defined]
 
 
 def _course(node: Node) -> CourseInfo:

@@ -93,6 +93,9 @@ def _template_line(exc: BaseException) -> int | None:
     """The template line a render-time error happened on (Jinja keeps it in the traceback)."""
     import traceback
 
-    lines = [line for frame, line in traceback.walk_tb(exc.__traceback__)
-             if frame.f_code.co_filename == "<template>"]
+    lines = [
+        line
+        for frame, line in traceback.walk_tb(exc.__traceback__)
+        if frame.f_code.co_filename == "<template>"
+    ]
     return lines[-1] if lines else None

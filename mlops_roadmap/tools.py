@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +62,8 @@ def docker() -> Probe:
     path = host[len("unix://") :]
     if not Path(path).exists():
         return Probe("docker", False, f"no engine socket at {path}", fix)
+    import socket
+
     try:
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(3)

@@ -37,8 +37,11 @@ def test_undefined_variable_names_template_and_line(toy_course: Path, tmp_path: 
     (toy_course / "templates" / "week01" / "bad.txt.jinja").write_text("ok\n{{ week.colour }}\n")
     c = course.load(toy_course)
     ws = workspace.init(tmp_path / "ws")
-    with pytest.raises(RoadmapError, match=r"bad\.txt\.jinja:2: cannot render the template: "
-                                           r".*'colour'"):
+    with pytest.raises(
+        RoadmapError,
+        match=r"bad\.txt\.jinja:2: cannot render the template: "
+        r".*'colour'",
+    ):
         scaffold.lay(c, c.plan.week(1), ws, tmp_path / "out", force=False)
 
 

@@ -60,7 +60,7 @@ def test_kill_mid_write_leaves_store_consistent(tmp_path: Path) -> None:
 def test_corrupt_store_is_reported_and_left_alone(tmp_path: Path) -> None:
     db = tmp_path / "state.db"
     db.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(RoadmapError, match="the state store is unreadable .* move it aside"):
+    with pytest.raises(RoadmapError, match=r"the state store is unreadable .* move it aside"):
         Store.open(db)
     assert db.read_bytes() == b"this is not a database" * 100
 

@@ -47,8 +47,11 @@ def test_watch_reruns_on_change_and_exits_130_on_ctrl_c(
     week_dir = toy_ws / "week01-first-steps"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlops_roadmap", "--course", str(toy_course), "watch", "--poll"],
-        cwd=week_dir, env=clean_env(tmp_path / "home"), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        cwd=week_dir,
+        env=clean_env(tmp_path / "home"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

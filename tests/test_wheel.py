@@ -16,35 +16,61 @@ from tests.conftest import REPO, clean_env
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
-                   cwd=REPO, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (built,) = out.glob("*.whl")
     return built
 
 
 def test_wheel_contains_the_course(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("mlops_roadmap/_course/roadmap.yaml", "mlops_roadmap/_course/weeks/week24.md",
-                   "mlops_roadmap/_course/checks/week02/conftest.py",
-                   "mlops_roadmap/_course/solutions/week01/analysis.py",
-                   "mlops_roadmap/checks.ini"):
+    for needed in (
+        "mlops_roadmap/_course/roadmap.yaml",
+        "mlops_roadmap/_course/weeks/week24.md",
+        "mlops_roadmap/_course/checks/week02/conftest.py",
+        "mlops_roadmap/_course/solutions/week01/analysis.py",
+        "mlops_roadmap/checks.ini",
+    ):
         assert needed in names
 
 
 def test_installed_wheel_finds_its_bundled_course(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     python = venvs.layered(venv)  # dependencies come from this environment
-    target = next(Path(p) for p in
-                  subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
-                                  "['purelib'])"], capture_output=True, text=True,
-                                 check=True).stdout.split())
+    target = next(
+        Path(p)
+        for p in subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
     zipfile.ZipFile(wheel).extractall(target)  # what pip does for a pure-Python wheel
     env = clean_env(tmp_path)
     env.pop("PYTHONPATH")
-    result = subprocess.run([python, "-m", "mlops_roadmap", "show", "week", "2"], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [python, "-m", "mlops_roadmap", "show", "week", "2"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Ames" in result.stdout
-    where = subprocess.run([python, "-c", "import mlops_roadmap; print(mlops_roadmap.__file__)"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [python, "-c", "import mlops_roadmap; print(mlops_roadmap.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(target) in where.stdout
