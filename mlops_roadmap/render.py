@@ -97,22 +97,33 @@ def live_progress(enabled: bool = True) -> Iterator[Progress | None]:
         yield update
 
 
-def check_result(result: CheckResult) -> Text:
+def check_result(result: CheckResult) -> object:
+    """One check: a mark and its title; for a miss, expected/found/hint wrapped in a column."""
+    from rich.table import Table
+
     mark, style = MARKS[result.outcome]
-    line = _text(
-        (f" {mark} ", f"bold {style}"), (result.title, ""), (f"  ({result.duration:.1f}s)", "dim")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=2, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(
+        _text((mark, f"bold {style}")),
+        _text((result.title, ""), (f"  ({result.duration:.1f}s)", "dim")),
     )
-    if result.outcome == "passed":
-        return line
-    for label, value in (
-        ("expected", result.expected),
-        ("found", result.found),
-        ("hint", result.hint),
-    ):
-        if value:
-            line.append(f"\n     {label:>8}: ", style="cyan" if label == "hint" else "bold")
-            line.append(value.replace("\n", "\n" + " " * 16))
-    return line
+    if result.outcome != "passed":
+        details = Table.grid(padding=(0, 1))
+        details.add_column(justify="right", no_wrap=True)
+        details.add_column(ratio=1, overflow="fold")
+        for label, value in (
+            ("expected", result.expected),
+            ("found", result.found),
+            ("hint", result.hint),
+        ):
+            if value:
+                details.add_row(
+                    _text((f"{label}:", "cyan" if label == "hint" else "bold")), _text((value, ""))
+                )
+        grid.add_row("", details)
+    return grid
 
 
 def run_report(report: RunReport, unlocked: Week | None = None) -> None:

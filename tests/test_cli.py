@@ -24,7 +24,7 @@ def test_journey_fail_then_pass_unlocks_next_week(cli: Cli, toy_course: Path, to
 
     failing = cli(*c, "check", cwd=week_dir)
     assert failing.returncode == 1
-    assert "✘ answer.txt holds the answer" in failing.stdout
+    assert "✘  answer.txt holds the answer" in failing.stdout
     assert "expected: '42' in answer.txt" in failing.stdout
     assert "found: 'TODO'" in failing.stdout
     assert "hint: Write the number 42 into answer.txt." in failing.stdout

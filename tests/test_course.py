@@ -37,8 +37,18 @@ def test_unchecked_week_says_so_plainly(cli: Cli, tmp_path) -> None:  # type: ig
 
 
 def test_course_verify_weeks_1_and_2(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = cli("--course", REPO, "course", "verify", "--week", "1", "--week", "2",
-                 cwd=tmp_path, timeout=900)
+    result = cli(
+        "--course",
+        REPO,
+        "course",
+        "verify",
+        "--week",
+        "1",
+        "--week",
+        "2",
+        cwd=tmp_path,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✔ week01: solution" in result.stdout
     assert "✔ week02: solution" in result.stdout
@@ -54,9 +64,21 @@ def test_course_verify_whole_course(cli: Cli, tmp_path) -> None:  # type: ignore
 
 @pytest.mark.slow
 def test_benchmark_reports_every_figure() -> None:
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "startup.py"), "--runs", "3",
-                           "--json"], capture_output=True, text=True, timeout=900, check=True)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "startup.py"), "--runs", "3", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
     figures = json.loads(done.stdout)
-    assert set(figures) == {"baseline_s", "help_s", "status_s", "help_ratio", "status_ratio",
-                            "check_wall_s", "check_overhead_s"}
+    assert set(figures) == {
+        "baseline_s",
+        "help_s",
+        "status_s",
+        "help_ratio",
+        "status_ratio",
+        "check_wall_s",
+        "check_overhead_s",
+    }
     assert all(value > 0 for value in figures.values())

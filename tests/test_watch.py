@@ -65,8 +65,8 @@ def test_watch_reruns_on_change_and_exits_130_on_ctrl_c(
         proc.kill()
     assert proc.returncode == 130
     assert out.count("week01: First steps") >= 2
-    assert "✘ answer.txt holds the answer" in out
-    assert "✔ answer.txt holds the answer" in out
+    assert "✘  answer.txt holds the answer" in out
+    assert "✔  answer.txt holds the answer" in out
     assert "(polling); Ctrl-C to stop." in err
 
 
