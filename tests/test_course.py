@@ -82,3 +82,13 @@ def test_benchmark_reports_every_figure() -> None:
         "check_overhead_s",
     }
     assert all(value > 0 for value in figures.values())
+
+
+def test_every_scaffold_renders() -> None:
+    loaded = course.load(REPO)
+    from mlops_roadmap import scaffold
+
+    for week in loaded.plan.weeks:
+        files = dict(scaffold.planned_files(loaded, week, "my-workspace"))
+        assert files["README.md"].startswith(f"# Week {week.number}:".encode()), week.id
+        assert len(files) >= 2, f"{week.id} has no starter files"

@@ -84,3 +84,48 @@ def test_outcomes_are_classified(cli: Cli, toy_course: Path, toy_ws: Path, tmp_p
     assert load["outcome"] == "error" and "SyntaxError" in load["found"]
     time.sleep(0.3)
     assert not alive(int(pidfile.read_text()))  # the timed-out check's processes were killed
+
+
+SLOW_CHECK = '''
+import os
+import sys
+
+
+def test_runs_long(run):
+    """The learner's code runs for a long time"""
+    code = ("import subprocess, sys, time, pathlib; "
+            "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+            "pathlib.Path(sys.argv[1]).write_text(str(c.pid)); time.sleep(120)")
+    run([sys.executable, "-c", code, os.environ["PIDFILE"]], timeout=120)
+'''
+
+
+def test_ctrl_c_stops_the_check_and_everything_it_started(
+    toy_course: Path, toy_ws: Path, tmp_path: Path, cli: Cli
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env
+
+    (toy_course / "checks" / "week01" / "test_first.py").write_text(SLOW_CHECK)
+    cli("--course", toy_course, "start", "1", cwd=toy_ws)
+    pidfile = tmp_path / "pid"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlops_roadmap", "--course", str(toy_course), "check"],
+        cwd=toy_ws, env={**clean_env(tmp_path / "home"), "PIDFILE": str(pidfile)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    time.sleep(0.3)
+    assert not alive(int(pidfile.read_text()))
