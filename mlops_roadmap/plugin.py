@@ -7,6 +7,7 @@ collects each check's verdict as a ``CheckResult`` without any of pytest's own o
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -233,6 +234,30 @@ def run(request: pytest.FixtureRequest) -> Callable[..., procs.ProcessResult]:
         return result
 
     return _run
+
+
+ENVIRONMENTS = {".venv", "venv", "__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
+
+
+@pytest.fixture(scope="session")
+def clean_copy(week_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``clean_copy(*outputs)``: a fresh copy of the week folder, for a run "from a clean start".
+
+    Leaves out virtual environments and caches, and the named top-level ``outputs`` (such as
+    ``reports``), so the learner's code must make them again. The learner's folder is untouched.
+    """
+
+    def _copy(*outputs: str) -> Path:
+        left_out = ENVIRONMENTS | set(outputs)
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            return {n for n in names if n in left_out} if Path(folder) == week_dir else set()
+
+        dest = tmp_path_factory.mktemp("clean") / week_dir.name
+        shutil.copytree(week_dir, dest, ignore=ignore, symlinks=True)
+        return dest
+
+    return _copy
 
 
 def venv_python(venv: Path) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from mlops_roadmap.checking import blocked
 
 RUN_TIMEOUT = 240  # seconds for `python analysis.py` (the solution takes about 6)
-LEFT_OUT = {".venv", "venv", "reports", "models", "__pycache__", ".git", ".ipynb_checkpoints"}
+OUTPUTS = ("reports", "models")  # left out of the clean copy: the run makes them
 
 
 @dataclass(frozen=True)
@@ -33,25 +32,14 @@ class CleanRun:
         return self.returncode == 0 and not self.timed_out
 
 
-def copy_week(week_dir: Path, dest: Path) -> Path:
-    """Copy the week folder to dest, leaving out environments and generated outputs."""
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return {n for n in names if n in LEFT_OUT} if Path(folder) == week_dir else set()
-
-    shutil.copytree(week_dir, dest, ignore=ignore, symlinks=True)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def analysis_run(
     run: Callable[..., Any],
-    week_dir: Path,
+    clean_copy: Callable[..., Path],
     learner_python: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> CleanRun:
     """Run `python analysis.py` from a clean copy of the week folder (once per module)."""
-    folder = copy_week(week_dir, tmp_path_factory.mktemp("week01") / "clean")
+    folder = clean_copy(*OUTPUTS)
     if not (folder / "analysis.py").is_file():
         return CleanRun(folder, 2, False, "analysis.py is missing from the week folder")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,11 @@ CHECKS_DIR = Path(__file__).resolve().parent
 HOLDOUT_CSV = CHECKS_DIR / "data" / "holdout.csv"
 RUN_TIMEOUT = 240  # seconds for `python train.py` (the solution takes about 4)
 PREDICT_TIMEOUT = 120
-LEFT_OUT = {".venv", "venv", "models", "reports", "metrics.json", "__pycache__", ".git"}
+OUTPUTS = (
+    "models",
+    "reports",
+    "metrics.json",
+)  # left out of the clean copy: the run must make them
 MODELS = ("linear", "logistic")
 MARKER = "PREDICTIONS-JSON:"
 PREDICT = """
@@ -78,16 +81,6 @@ class CleanRun:
         return self.returncode == 0 and not self.timed_out
 
 
-def copy_week(week_dir: Path, dest: Path) -> Path:
-    """Copy the week folder to dest, leaving out environments and generated outputs."""
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return {n for n in names if n in LEFT_OUT} if Path(folder) == week_dir else set()
-
-    shutil.copytree(week_dir, dest, ignore=ignore, symlinks=True)
-    return dest
-
-
 def tree_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file under folder, by relative path."""
     if not folder.is_dir():
@@ -102,12 +95,11 @@ def tree_hashes(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def training_run(
     run: Callable[..., Any],
-    week_dir: Path,
+    clean_copy: Callable[..., Path],
     learner_python: Path,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> CleanRun:
     """Run `python train.py` from a clean copy of the week folder (once per module)."""
-    folder = copy_week(week_dir, tmp_path_factory.mktemp("week02") / "clean")
+    folder = clean_copy(*OUTPUTS)
     before = tree_hashes(folder / "data" / "raw")
     if not (folder / "train.py").is_file():
         return CleanRun(
