@@ -11,6 +11,7 @@ from mlops_roadmap.errors import RoadmapError
 
 ENV_VAR = "MLOPS_ROADMAP_COURSE"
 FOLDERS = ("weeks", "templates", "checks", "solutions")
+PREPARE = "prepare.sh"  # in solutions/weekNN: the commands a finished learner has run
 
 
 @dataclass(frozen=True)

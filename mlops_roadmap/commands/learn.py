@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from mlops_roadmap import progress
-from mlops_roadmap.course import Course
+from mlops_roadmap.course import PREPARE, Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.roadmap import Week
 from mlops_roadmap.workspace import Workspace
@@ -60,7 +60,7 @@ def solution(course: Course, ws: Workspace, week: Week) -> list[FileDiff]:
         raise RoadmapError(f"{week.id} has no reference solution in this course release")
     mine = ws.week_dir(week)
     out = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != PREPARE):
         rel = path.relative_to(root).as_posix()
         theirs = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         own = mine / rel

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -9,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_roadmap import course as course_mod
-from mlops_roadmap import runner, scaffold, venvs, workspace
-from mlops_roadmap.course import Course
+from mlops_roadmap import procs, runner, scaffold, venvs, workspace
+from mlops_roadmap.course import PREPARE, Course
+from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.results import RunReport
 from mlops_roadmap.roadmap import Week
+
+PREPARE_TIMEOUT = 900
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,32 @@ def prepare(course: Course, week: Week, root: Path, with_solution: bool) -> work
     target = ws.week_dir(week)
     scaffold.lay(course, week, ws, target, force=False)
     if with_solution:
-        shutil.copytree(course.solution(week), target, dirs_exist_ok=True)
-    venvs.layered(ws.root / ".venv", target / "requirements.txt")
+        shutil.copytree(
+            course.solution(week),
+            target,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(PREPARE),
+        )
+    python = venvs.layered(ws.root / ".venv", target / "requirements.txt")
+    if with_solution and (course.solution(week) / PREPARE).is_file():
+        run_prepare(course.solution(week) / PREPARE, target, python)
     return ws
+
+
+def run_prepare(script: Path, week_dir: Path, python: Path) -> None:
+    """Run a solution's ``prepare.sh``: the commands a learner runs beyond writing files
+    (commit data versions, push to a remote, log runs), in the week folder, venv first on PATH."""
+    env = {
+        **os.environ,
+        "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "VIRTUAL_ENV": str(python.parent.parent),
+        "WORKSPACE": str(week_dir.parent),
+    }
+    result = procs.run(
+        ["bash", "-euo", "pipefail", str(script)], cwd=week_dir, env=env, timeout=PREPARE_TIMEOUT
+    )
+    if result.returncode != 0:
+        raise RoadmapError(f"{script}: failed (exit {result.returncode}): {result.tail(12)}")
 
 
 def verify(
