@@ -330,7 +330,7 @@ def verify(
 def main() -> None:
     """The console entry point: the one place a ``RoadmapError`` is caught."""
     try:
-        app()
+        app(prog_name="mlops-roadmap")
     except RoadmapError as exc:
         from mlops_roadmap import render
 

@@ -189,3 +189,15 @@ def test_doctor_json_lists_every_tool(cli: Cli, toy_course: Path, tmp_path: Path
     assert tools["python"]["ok"] is True
     assert tools["cloud"]["ok"] is False and tools["cloud"]["weeks"] == ["week02"]
     assert "aws configure" in tools["cloud"]["fix"]
+
+
+def test_shell_completion_offers_commands(cli: Cli, tmp_path: Path) -> None:
+    result = cli(
+        env={
+            "_MLOPS_ROADMAP_COMPLETE": "complete_bash",
+            "COMP_WORDS": "mlops-roadmap st",
+            "COMP_CWORD": "1",
+        }
+    )
+    assert result.returncode == 0
+    assert result.stdout.split() == ["start", "status"]

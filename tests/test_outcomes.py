@@ -114,8 +114,11 @@ def test_ctrl_c_stops_the_check_and_everything_it_started(
     pidfile = tmp_path / "pid"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlops_roadmap", "--course", str(toy_course), "check"],
-        cwd=toy_ws, env={**clean_env(tmp_path / "home"), "PIDFILE": str(pidfile)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=toy_ws,
+        env={**clean_env(tmp_path / "home"), "PIDFILE": str(pidfile)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
