@@ -7,4 +7,4 @@ scripts/setup.sh
 .venv/bin/ruff check mlops_roadmap tests benchmarks checks
 .venv/bin/ruff format --check mlops_roadmap tests benchmarks
 .venv/bin/mypy
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n 2 "$@"

@@ -1,0 +1,7 @@
+output "bucket_name" {
+  description = "Where models and releases are uploaded"
+  value       = aws_s3_bucket.models.bucket
+}
+
+# TODO: output "api_url" = "http://${aws_instance.api.public_dns}:8000" once the instance exists
+# TODO: output the instance id, useful for `aws ec2 get-console-output`
