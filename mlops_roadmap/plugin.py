@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mlops_roadmap import procs, tools
+from mlops_roadmap import procs, servers, tools
 from mlops_roadmap.checking import CheckBlocked, CheckFailed
 from mlops_roadmap.results import CheckResult
 from mlops_roadmap.roadmap import Week
@@ -234,6 +234,28 @@ def run(request: pytest.FixtureRequest) -> Callable[..., procs.ProcessResult]:
         return result
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator[Callable[..., servers.Server]]:
+    """``serve(args, ready_path="/health", cwd=None, env=None, timeout=60)``: start a server.
+
+    ``{port}`` in the arguments becomes a free loopback port; returns once ``GET ready_path``
+    answers, or raises ``ServerFailed`` with the server's last output. Every server started here
+    is stopped (its whole process group) when the checks end, also on failure and Ctrl-C.
+    """
+    started: list[servers.Server] = []
+
+    def _serve(args: Sequence[str | Path], **kwargs: Any) -> servers.Server:
+        server = servers.start(args, **kwargs)
+        started.append(server)
+        return server
+
+    try:
+        yield _serve
+    finally:
+        for server in started:
+            server.stop()
 
 
 ENVIRONMENTS = {".venv", "venv", "__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}

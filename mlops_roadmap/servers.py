@@ -1,0 +1,127 @@
+"""A learner's server under test: started on a free loopback port, probed until ready, stopped.
+
+The server runs in its own process group (so workers it spawns go too), its output goes to a
+file (so a chatty server never blocks on a full pipe), and it is always stopped: on success, on
+failure and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ServerFailed(Exception):
+    """The server did not start or never became ready; ``tail`` holds its last output."""
+
+    def __init__(self, message: str, tail: str) -> None:
+        super().__init__(message)
+        self.tail = tail
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running server: its base URL, and its output so far."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self, lines: int = 15) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return "\n".join(text.rstrip().splitlines()[-lines:]) or "(no output)"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        """Stop the whole process group: SIGTERM, a grace period, then SIGKILL for what is left."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # workers that outlived their parent
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        self.log.unlink(missing_ok=True)
+
+
+def start(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    ready_path: str = "/health",
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    port: int | None = None,
+) -> Server:
+    """Start ``args`` (``{port}`` in any argument becomes the chosen port) and wait until
+    ``GET ready_path`` answers below 500. Raises ``ServerFailed`` (server already stopped)."""
+    port = port or free_port()
+    log = Path(tempfile.mkstemp(prefix="server-", suffix=".log")[1])
+    argv = [str(a).replace("{port}", str(port)) for a in args]
+    with log.open("wb") as out:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=None if env is None else dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ServerFailed(f"cannot start {argv[0]}: {exc}", "") from None
+    server = Server(port, proc, log)
+    try:
+        _wait_ready(server, ready_path, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_ready(server: Server, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise ServerFailed(
+                f"the server exited with status {server.proc.returncode} before it was ready",
+                server.tail(),
+            )
+        try:
+            with urllib.request.urlopen(server.url + path, timeout=2):
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise ServerFailed(
+        f"the server did not answer GET {path} on {server.url} within {timeout:g} s", server.tail()
+    )
