@@ -7,10 +7,8 @@ collects each check's verdict as a ``CheckResult`` without any of pytest's own o
 
 from __future__ import annotations
 
-import shutil
 import signal
-import sys
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mlops_roadmap import procs, servers, tools
+from mlops_roadmap import tools
 from mlops_roadmap.checking import CheckBlocked, CheckFailed
 from mlops_roadmap.results import CheckResult
 from mlops_roadmap.roadmap import Week
@@ -183,110 +181,3 @@ def _classify(error: BaseException | None) -> tuple[str, str, str, str]:
         return "blocked", "", str(error), ""
     course_bug = "a course bug: report it to the course author"
     return "error", "", f"the check itself broke: {type(error).__name__}: {error}", course_bug
-
-
-def _context(request: pytest.FixtureRequest) -> Context:
-    return request.config.stash[KEY]
-
-
-@pytest.fixture(scope="session")
-def workspace(request: pytest.FixtureRequest) -> Path:
-    """The learner's workspace root."""
-    return _context(request).workspace
-
-
-@pytest.fixture(scope="session")
-def week_dir(request: pytest.FixtureRequest) -> Path:
-    """The learner's folder for the week being checked."""
-    return _context(request).week_dir
-
-
-@pytest.fixture(scope="session")
-def week(request: pytest.FixtureRequest) -> Week:
-    """The week's entry in roadmap.yaml."""
-    return _context(request).week
-
-
-@pytest.fixture(scope="session")
-def learner_venv(request: pytest.FixtureRequest) -> Path | None:
-    """The learner's virtual environment: the week folder's, else the workspace's, else None."""
-    ctx = _context(request)
-    for root in (ctx.week_dir, ctx.workspace):
-        if venv_python(root / ".venv").is_file():
-            return root / ".venv"
-    return None
-
-
-@pytest.fixture(scope="session")
-def learner_python(learner_venv: Path | None) -> Path:
-    """The learner's interpreter (their virtual environment's, else the running one)."""
-    return venv_python(learner_venv) if learner_venv else Path(sys.executable)
-
-
-@pytest.fixture(scope="session")
-def run(request: pytest.FixtureRequest) -> Callable[..., procs.ProcessResult]:
-    """Run a command with a timeout, killing its whole process group; see ``procs.run``."""
-    ctx = _context(request)
-
-    def _run(args: Sequence[str | Path], **kwargs: Any) -> procs.ProcessResult:
-        result = procs.run(args, **kwargs)
-        ctx.learner_seconds += result.duration
-        return result
-
-    return _run
-
-
-@pytest.fixture(scope="session")
-def serve() -> Iterator[Callable[..., servers.Server]]:
-    """``serve(args, ready_path="/health", cwd=None, env=None, timeout=60)``: start a server.
-
-    ``{port}`` in the arguments becomes a free loopback port; returns once ``GET ready_path``
-    answers, or raises ``ServerFailed`` with the server's last output. Every server started here
-    is stopped (its whole process group) when the checks end, also on failure and Ctrl-C.
-    """
-    started: list[servers.Server] = []
-
-    def _serve(args: Sequence[str | Path], **kwargs: Any) -> servers.Server:
-        server = servers.start(args, **kwargs)
-        started.append(server)
-        return server
-
-    try:
-        yield _serve
-    finally:
-        for server in started:
-            server.stop()
-
-
-ENVIRONMENTS = {".venv", "venv", "__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
-
-
-@pytest.fixture(scope="session")
-def clean_copy(week_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
-    """``clean_copy(*outputs)``: a fresh copy of the week folder, for a run "from a clean start".
-
-    Leaves out virtual environments and caches, and the named top-level ``outputs`` (such as
-    ``reports``), so the learner's code must make them again. The learner's folder is untouched.
-    """
-
-    def _copy(*outputs: str) -> Path:
-        left_out = ENVIRONMENTS | set(outputs)
-
-        def ignore(folder: str, names: list[str]) -> set[str]:
-            return {n for n in names if n in left_out} if Path(folder) == week_dir else set()
-
-        dest = tmp_path_factory.mktemp("clean") / week_dir.name
-        shutil.copytree(week_dir, dest, ignore=ignore, symlinks=True)
-        return dest
-
-    return _copy
-
-
-def venv_python(venv: Path) -> Path:
-    """The interpreter inside a virtual environment (POSIX or Windows layout)."""
-    posix = venv / "bin" / "python"
-    return (
-        posix
-        if posix.exists() or not (venv / "Scripts").is_dir()
-        else venv / "Scripts" / "python.exe"
-    )

@@ -60,7 +60,7 @@ def run_week(
     collector = Collector(context)
     code = pytest.main(
         pytest_args(course.checks(week), verbose, select),
-        plugins=["mlops_roadmap.plugin", collector],
+        plugins=["mlops_roadmap.plugin", "mlops_roadmap.fixtures", collector],
     )
     if collector.interrupted:
         raise KeyboardInterrupt

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from mlops_roadmap import procs
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.plugin import venv_python
 
 SATISFIED = """
 import sys
@@ -56,3 +55,13 @@ def layered(venv: Path, requirements: Path | None = None) -> Path:
                 "the course's learner packages (`pip install 'mlops-roadmap[learner]'`)"
             )
     return python
+
+
+def venv_python(venv: Path) -> Path:
+    """The interpreter inside a virtual environment (POSIX or Windows layout)."""
+    posix = venv / "bin" / "python"
+    return (
+        posix
+        if posix.exists() or not (venv / "Scripts").is_dir()
+        else venv / "Scripts" / "python.exe"
+    )
