@@ -185,8 +185,17 @@ def test_doctor_json_lists_every_tool(cli: Cli, toy_course: Path, tmp_path: Path
     result = cli("--course", toy_course, "doctor", "--json", cwd=tmp_path)
     assert result.returncode == 0
     tools = {t["tool"]: t for t in json.loads(result.stdout)}
-    assert set(tools) == {"python", "git", "docker", "kubernetes", "terraform", "node", "cloud",
-                          "promtool", "hadolint"}
+    assert set(tools) == {
+        "python",
+        "git",
+        "docker",
+        "kubernetes",
+        "terraform",
+        "node",
+        "cloud",
+        "promtool",
+        "hadolint",
+    }
     assert tools["python"]["ok"] is True
     assert tools["cloud"]["ok"] is False and tools["cloud"]["weeks"] == ["week02"]
     assert "aws configure" in tools["cloud"]["fix"]

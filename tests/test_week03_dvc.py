@@ -12,8 +12,11 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +79,21 @@ def project(finished: Path, tmp_path: Path) -> Path:
     return ws
 
 
-def sh(args: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run a learner's command (git, or DVC as `python -m dvc`); it must succeed."""
-    env = {**os.environ, **GIT_ID, "DVC_NO_ANALYTICS": "1"}
+def sh(
+    args: list[str | Path], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a learner's command (git, or DVC as `python -m dvc`); it must succeed.
+
+    DVC's site cache goes into the workspace (a temporary folder), not /var/tmp/dvc."""
+    root = next(p for p in (cwd, *cwd.parents) if (p / ".mlops-roadmap").is_dir())
+    site = root / ".mlops-roadmap" / "dvc-site-cache"
+    env = {
+        **os.environ,
+        **GIT_ID,
+        "DVC_NO_ANALYTICS": "1",
+        "DVC_SITE_CACHE_DIR": str(site),
+        **(env or {}),
+    }
     done = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
@@ -86,8 +101,8 @@ def sh(args: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def dvc(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return sh([sys.executable, "-m", "dvc", *args], cwd)
+def dvc(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    return sh([sys.executable, "-m", "dvc", *args], cwd, env)
 
 
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -98,7 +113,11 @@ def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def check(
-    cli: Cli, ws: Path, select: str | None = None, learner_traceback: bool = False
+    cli: Cli,
+    ws: Path,
+    select: str | None = None,
+    learner_traceback: bool = False,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`mlops-roadmap check --json` (optionally `-k select`) in the week folder: by title.
 
@@ -107,7 +126,7 @@ def check(
     args: list[str | Path] = ["--course", REPO, "check", "--json"]
     if select:
         args += ["-k", select]
-    result = cli(*args, cwd=ws / FOLDER, timeout=600)
+    result = cli(*args, cwd=ws / FOLDER, timeout=600, env=env)
     assert "Traceback" not in result.stderr, result.stderr
     if not learner_traceback:
         assert "Traceback" not in result.stdout, result.stdout
@@ -318,10 +337,84 @@ def test_pipeline_with_one_stage(cli: Cli, project: Path) -> None:
     assert outcome(checks, "reproduces") == "blocked"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def s3_server() -> Iterator[str]:
+    """A moto S3 server on loopback (its endpoint URL), stopped afterwards."""
+    moto_server = pytest.importorskip("moto.server")
+    pytest.importorskip("dvc_s3", reason="DVC's S3 plugin (dvc-s3) is not installed")
+    port = free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 @finished_project
-def test_s3_remote_without_its_plugin_fails_cleanly(cli: Cli, project: Path) -> None:
-    local = project / FOLDER / ".dvc" / "config.local"
-    local.write_text("['remote \"localstore\"']\n    url = s3://no-such-bucket/store\n")
-    checks = check(cli, project, "remote")
+def test_s3_remote_is_checked_the_same_way(cli: Cli, project: Path, s3_server: str) -> None:
+    import boto3
+
+    week = project / FOLDER
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        **{
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "region_name": "us-east-1",
+        },
+    )
+    s3.create_bucket(Bucket="week03")
+    (week / ".dvc" / "config.local").write_text(
+        f"['remote \"localstore\"']\n    url = s3://week03/store\n    endpointurl = {s3_server}\n"
+    )
+    # Push the workspace, then the first data version (checked out just for the push).
+    dvc(week, "push", "-q", env=S3_ENV)
+    first = git(week, "log", "--format=%H", "--", "data/raw.dvc").stdout.split()[-1]
+    git(week, "checkout", first, "--", "data/raw.dvc")
+    dvc(week, "push", "-q", "data/raw.dvc", env=S3_ENV)
+    git(week, "checkout", "HEAD", "--", "data/raw.dvc")
+
+    checks = check(cli, project, "remote", env=S3_ENV)
+    assert outcome(checks, "remote") == "passed", checks
+
+    listed = s3.list_objects_v2(Bucket="week03")["Contents"]
+    s3.delete_objects(Bucket="week03", Delete={"Objects": [{"Key": o["Key"]} for o in listed]})
+    checks = check(cli, project, "remote", env=S3_ENV)
     assert outcome(checks, "remote") == "failed"
-    assert "s3" in message(checks, "remote").lower()
+    assert "not in the remote: " in message(checks, "remote")
+    assert "(s3://week03/store)" in message(checks, "remote")
+
+
+@finished_project
+def test_unreachable_remote_fails_without_hanging(cli: Cli, project: Path) -> None:
+    pytest.importorskip("dvc_s3", reason="DVC's S3 plugin (dvc-s3) is not installed")
+    week = project / FOLDER
+    closed = free_port()  # nothing listens there
+    (week / ".dvc" / "config.local").write_text(
+        "['remote \"localstore\"']\n    url = s3://week03/store\n"
+        f"    endpointurl = http://127.0.0.1:{closed}\n"
+    )
+    started = time.monotonic()
+    checks = check(cli, project, "remote", env=S3_ENV)
+    assert outcome(checks, "remote") == "failed"
+    assert "expected DVC to reach remote 'localstore' (s3://week03/store)" in message(
+        checks, "remote"
+    )
+    assert time.monotonic() - started < 120
