@@ -157,6 +157,7 @@ def _verdict(item: pytest.Item, error: BaseException | None) -> CheckResult:
         hint=hint or str(_marker_arg(item, "hint", "")),
         points=float(_marker_arg(item, "points", 1)),
         duration=_duration(item),
+        notes=", ".join(f"{key} {value}" for key, value in item.user_properties),
     )
 
 

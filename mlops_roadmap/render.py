@@ -107,7 +107,11 @@ def check_result(result: CheckResult) -> object:
     grid.add_column(ratio=1)
     grid.add_row(
         _text((mark, f"bold {style}")),
-        _text((result.title, ""), (f"  ({result.duration:.1f}s)", "dim")),
+        _text(
+            (result.title, ""),
+            (f"  ({result.duration:.1f}s)", "dim"),
+            (f"  {result.notes}" if result.notes else "", "dim"),
+        ),
     )
     if result.outcome != "passed":
         details = Table.grid(padding=(0, 1))

@@ -20,6 +20,7 @@ class CheckResult:
     hint: str = ""
     points: float = 1.0
     duration: float = 0.0
+    notes: str = ""  # what the check measured (`record_property`), shown even on a pass
 
     @property
     def message(self) -> str:

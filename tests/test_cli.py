@@ -66,6 +66,18 @@ def test_check_json_shape(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
     assert failed["title"] == "answer.txt holds the answer"
     assert failed["message"] == "expected '42' in answer.txt; found 'TODO'"
     assert data["learner_seconds"] > 0  # greet.py ran in a subprocess
+    assert set(data["checks"][0]) == {
+        "id",
+        "title",
+        "outcome",
+        "expected",
+        "found",
+        "hint",
+        "message",
+        "points",
+        "duration",
+        "notes",
+    }
 
 
 def test_locked_week_is_refused_and_force_is_recorded(
