@@ -54,11 +54,10 @@ def test_watch_reruns_on_change_and_exits_130_on_ctrl_c(
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "Watching" not in _peek(toy_ws):
-            time.sleep(0.2)
+        wait_for_attempts(toy_ws, 1)
         (week_dir / "answer.txt").write_text("42\n")
-        time.sleep(4)
+        wait_for_attempts(toy_ws, 2)
+        time.sleep(1.5)  # the second report is printed just after it is recorded
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:
@@ -70,10 +69,15 @@ def test_watch_reruns_on_change_and_exits_130_on_ctrl_c(
     assert "(polling); Ctrl-C to stop." in err
 
 
-def _peek(ws: Path) -> str:
-    """Whether a first attempt is recorded (watch has run the checks once)."""
+def wait_for_attempts(ws: Path, count: int, timeout: float = 60) -> None:
+    """Until `watch` has recorded ``count`` attempts (each a full run of the checks)."""
     import sqlite3
 
     db = ws / ".mlops-roadmap" / "state.db"
-    with sqlite3.connect(db) as conn:
-        return "Watching" if conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] else ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] >= count:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"watch did not record {count} attempts within {timeout} s")
