@@ -1,34 +1,42 @@
-"""Replace direct identifiers with keyed pseudonyms before data is stored or used for training.
+"""Week 16: write the sales without personal data in the clear.
 
-Usage: PSEUDONYM_KEY=... python pseudonymise.py data/sales_raw.csv data/sales.csv
-The same input and key always give the same pseudonym (joins still work); without the key
-nobody can recompute or reverse it. Keep the key in a secret manager, never in git.
+Run it from this folder, with PSEUDONYM_KEY in the environment (see .env.example):
+
+    python pseudonymise.py
+
+It reads data/raw/sales.csv and writes data/processed/sales.csv: the same rows in the same
+order, without owner_name and owner_email, and with a new column owner_id holding the
+pseudonym of the owner's e-mail address (app/privacy.py). Analysts and training jobs get
+the processed file; the raw one stays where few people can read it.
 """
-import hashlib
-import hmac
-import os
+
+from __future__ import annotations
+
 import sys
+from pathlib import Path
 
 import pandas as pd
 
-PSEUDONYMISE = ["seller_email", "buyer_name"]   # identifiers we still need to join on
-DROP = ["address", "phone"]                     # data minimisation: not needed at all
+from app.privacy import pseudonym
+
+HERE = Path(__file__).resolve().parent
+RAW = HERE / "data" / "raw" / "sales.csv"
+PROCESSED = HERE / "data" / "processed" / "sales.csv"
+PERSONAL = ["owner_name", "owner_email"]
 
 
-def pseudonym(value: str, key: bytes) -> str:
-    # TODO: normalise the value (strip, lower-case e-mails) and return the hex HMAC-SHA256
-    raise NotImplementedError("pseudonym")
-
-
-def main(src: str, dst: str) -> None:
-    key = os.environ.get("PSEUDONYM_KEY", "").encode()
-    if len(key) < 32:
-        raise SystemExit("set PSEUDONYM_KEY to at least 32 random bytes, for example the "
-                         "output of: python -c 'import secrets; print(secrets.token_hex(32))'")
-    df = pd.read_csv(src)
-    # TODO: drop DROP columns, map PSEUDONYMISE columns through pseudonym(), write dst
-    raise SystemExit(f"TODO: pseudonymise {len(df)} rows into {dst}")
+def main() -> int:
+    # TODO(week 16): refuse to run without a key: call app.privacy.pseudonym_key() first (it
+    #   raises when PSEUDONYM_KEY is missing), so nothing is ever written unprotected.
+    sales = pd.read_csv(RAW)
+    sales.insert(1, "owner_id", sales["owner_email"].map(pseudonym))
+    # TODO(week 16): drop the PERSONAL columns: the owner_id is all analysts need (data
+    #   minimisation), and a name kept next to its pseudonym undoes the pseudonymisation.
+    PROCESSED.parent.mkdir(parents=True, exist_ok=True)
+    sales.to_csv(PROCESSED, index=False)
+    print(f"Wrote {len(sales)} sales of {sales['owner_id'].nunique()} owners to {PROCESSED}")
+    return 0
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    sys.exit(main())

@@ -1,0 +1,443 @@
+"""Week 16 fixtures: the learner's API started once and put through a session of requests, and
+pseudonymise.py run four times on the check's own personal data.
+
+Everything the learner wrote runs in their interpreter through `run` or `serve`, in fresh
+copies of the week folder, with secrets the checks make up for this run (JWT_SECRET,
+PSEUDONYM_KEY); tokens are minted here with the standard library (jwt_tokens.py). The app is
+stopped as soon as its session of requests is over, so the later checks find nothing running.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from mlops_roadmap.checking import blocked
+
+CHECKS_DIR = Path(__file__).resolve().parent
+HOUSES_CSV = CHECKS_DIR / "data" / "houses.csv"
+SALES_CSV = CHECKS_DIR / "data" / "sales.csv"
+MARKER = "WEEK16-JSON:"
+TRAIN_TIMEOUT = 240  # seconds for `python train.py` (the solution takes about 3)
+START_TIMEOUT = 60  # seconds for the app to answer GET /health (the solution takes about 3)
+REQUEST_TIMEOUT = 15  # seconds for one request
+PIPELINE_TIMEOUT = 120  # seconds for one `python pseudonymise.py` (the solution takes about 1)
+PROBE_TIMEOUT = 120
+SECRET_VARS = ("JWT_SECRET", "PSEUDONYM_KEY")
+OUTPUTS = ("models", "logs", ".env")  # left out of the copies: the run makes them (or must not)
+PROCESSED = Path("data") / "processed" / "sales.csv"
+START_HINT = (
+    "From the week folder, with JWT_SECRET and PSEUDONYM_KEY set: `python train.py`, then "
+    "`uvicorn app.main:app --port 8000`, and fix the first error it prints."
+)
+FIRST_START = "Make the check 'The API starts' pass first."
+PREDICT_PROBE = """
+import json, sys
+import joblib
+import pandas as pd
+model = joblib.load(sys.argv[1])
+frame = pd.read_csv(sys.argv[2]).drop(columns=["price"])
+print(sys.argv[3] + json.dumps([float(v) for v in model.predict(frame)]))
+"""
+
+
+def _load(name: str) -> ModuleType:
+    """A module next to this file, under a name of its own (importlib mode adds no path)."""
+    spec = importlib.util.spec_from_file_location(f"week16_{name}", CHECKS_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+jwt_tokens = _load("jwt_tokens")
+
+
+# --- the check's data ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str  # as it is first written in the data (the case may vary between rows)
+
+    @property
+    def key(self) -> str:
+        return self.email.strip().lower()
+
+
+def read_sales(path: Path = SALES_CSV) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def people(rows: list[dict[str, str]]) -> list[Person]:
+    """The distinct owners of the sales, in order of first appearance (one per e-mail)."""
+    seen: dict[str, Person] = {}
+    for row in rows:
+        person = Person(row["owner_name"], row["owner_email"])
+        seen.setdefault(person.key, person)
+    return list(seen.values())
+
+
+def typed(value: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def houses_payload() -> dict[str, Any]:
+    with HOUSES_CSV.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return {"houses": [{k: typed(v) for k, v in row.items() if k != "price"} for row in rows]}
+
+
+def week_env(**extra: str) -> dict[str, str]:
+    """The environment the learner's code runs in: theirs, minus any secret of their own."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def sales_rows() -> list[dict[str, str]]:
+    """The check's own data/raw/sales.csv, which pseudonymise.py is run on."""
+    return read_sales()
+
+
+@pytest.fixture(scope="session")
+def sales_people(sales_rows: list[dict[str, str]]) -> list[Person]:
+    return people(sales_rows)
+
+
+@pytest.fixture(scope="session")
+def made_up_secrets() -> dict[str, str]:
+    """Fresh secrets for this run: the learner's app must take them from the environment."""
+    return {"JWT_SECRET": secrets.token_urlsafe(32), "PSEUDONYM_KEY": secrets.token_hex(32)}
+
+
+# --- the API session ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of the session: what was sent and why, and what came back."""
+
+    name: str
+    method: str
+    path: str
+    sent: str  # what the credentials were, in words
+    expect: int
+    token: str | None = None
+    scheme: str = "Bearer"
+    body: dict[str, Any] | None = None
+
+
+@dataclass
+class Reply:
+    status: int  # 0: no answer
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    def describe(self) -> str:
+        if self.status == 0:
+            return f"no answer ({self.text})"
+        if 200 <= self.status < 300:
+            return f"HTTP {self.status}"  # the answer itself is not what went wrong
+        text = " ".join(self.text.split())
+        return f"HTTP {self.status} {text[:80] + '…' if len(text) > 80 else text}".rstrip()
+
+
+@dataclass
+class ApiSession:
+    """The app started once in a fresh copy, and what it answered and logged."""
+
+    folder: Path
+    started: bool = False
+    failure: str = ""  # why it did not start
+    tail: str = ""
+    url: str = ""
+    calls: dict[str, Call] = field(default_factory=dict)
+    replies: dict[str, Reply] = field(default_factory=dict)
+    logs: str = ""  # the app's console output over the session
+    written: dict[str, str] = field(default_factory=dict)  # text files it wrote in its folder
+    people: list[Person] = field(default_factory=list)  # the callers named in the tokens
+    tokens: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+def session_calls(secret: str, callers: list[Person], houses: dict[str, Any]) -> list[Call]:
+    """The requests of the session, each with the status the lesson's API gives."""
+    now = int(time.time())
+
+    def token(person: Person, scope: str, **changes: Any) -> str:
+        claims = {"sub": person.key, "name": person.name, "scope": scope, "iat": now}
+        claims["exp"] = now + 900
+        claims.update(changes)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt_tokens.mint(claims, secret)
+
+    c = iter(callers)
+    good = token(next(c), "predict")
+    forged = jwt_tokens.tampered(token(next(c), "reports:read"), {"sub": "x", "scope": "admin"})
+    basic = jwt_tokens.b64url(b"analyst:hunter2")
+    return [
+        Call("predict/none", "POST", "/predict", "no Authorization header", 401, body=houses),
+        Call("reload/none", "POST", "/admin/reload", "no Authorization header", 401),
+        Call("predict/basic", "POST", "/predict", "Basic credentials, not a bearer token", 401,
+             basic, "Basic", houses),
+        Call("predict/garbage", "POST", "/predict", "a bearer token that is not a JWT", 401,
+             "not-a-token", body=houses),
+        Call("predict/wrong-secret", "POST", "/predict", "a token signed with another secret",
+             401, jwt_tokens.mint({"sub": next(c).key, "scope": "predict", "exp": now + 900},
+                                  secrets.token_urlsafe(32)), body=houses),
+        Call("predict/expired", "POST", "/predict", "a token that expired 10 minutes ago", 401,
+             token(next(c), "predict", iat=now - 4200, exp=now - 600), body=houses),
+        Call("predict/alg-none", "POST", "/predict", 'an unsigned token ("alg": "none")', 401,
+             jwt_tokens.mint({"sub": next(c).key, "scope": "predict admin", "exp": now + 900},
+                             "", alg="none"), body=houses),
+        Call("predict/no-exp", "POST", "/predict", "a token without an exp claim", 401,
+             token(next(c), "predict", exp=None), body=houses),
+        Call("predict/tampered", "POST", "/predict",
+             "a token whose claims were changed after signing", 401, forged, body=houses),
+        Call("predict/other-scope", "POST", "/predict", 'a valid token with scope "reports:read"',
+             403, token(next(c), "reports:read"), body=houses),
+        Call("predict/similar-scope", "POST", "/predict",
+             'a valid token with scope "predictions:read"', 403,
+             token(next(c), "predictions:read"), body=houses),
+        Call("reload/predict-scope", "POST", "/admin/reload",
+             'a valid token with scope "predict" (no admin)', 403, token(next(c), "predict")),
+        Call("predict/valid", "POST", "/predict", 'a valid token with scope "predict"', 200,
+             good, body=houses),
+        Call("reload/valid", "POST", "/admin/reload", 'a valid token with scope "predict admin"',
+             200, token(next(c), "predict admin")),
+    ]  # fmt: skip
+
+
+def send(client: Any, base: str, call: Call) -> Reply:
+    """One request; a refused connection or a timeout is an answer of status 0."""
+    headers = {} if call.token is None else {"Authorization": f"{call.scheme} {call.token}"}
+    try:
+        answer = client.request(call.method, base + call.path, headers=headers, json=call.body)
+    except Exception as exc:  # httpx.HTTPError and friends: the app died or hung
+        return Reply(0, text=f"{type(exc).__name__}: {exc}")
+    return Reply(answer.status_code, dict(answer.headers), answer.text)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[float, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime, p.stat().st_size)
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def written_text(folder: Path, before: dict[str, tuple[float, int]]) -> dict[str, str]:
+    """Text files that appeared or changed in ``folder`` since ``before`` (log files)."""
+    out = {}
+    for name, stamp in snapshot(folder).items():
+        if before.get(name) == stamp or name.startswith("models/"):
+            continue
+        data = (folder / name).read_bytes()[:2_000_000]
+        if b"\0" not in data[:8192]:
+            out[name] = data.decode("utf-8", errors="replace")
+    return out
+
+
+def run_session(api: ApiSession, server: Any, callers: list[Person]) -> None:
+    """Send every call once, then collect what the app logged and wrote."""
+    import httpx
+
+    secret = api.secrets["JWT_SECRET"]
+    calls = session_calls(secret, callers, houses_payload())
+    api.calls = {c.name: c for c in calls}
+    api.tokens = [c.token for c in calls if c.token and c.scheme == "Bearer"]
+    # A fresh connection per request: an app that fails one request and drops its connection
+    # must not make the next request fail too.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(timeout=REQUEST_TIMEOUT, limits=limits) as client:
+        for call in calls:
+            if not server.alive():
+                api.replies[call.name] = Reply(0, text="the app had stopped running")
+                continue
+            api.replies[call.name] = send(client, api.url, call)
+    time.sleep(0.3)  # log lines written after the answer went out
+
+
+@pytest.fixture(scope="session")
+def api(
+    run: Callable[..., Any],
+    serve: Callable[..., Any],
+    clean_copy: Callable[..., Path],
+    learner_python: Path,
+    made_up_secrets: dict[str, str],
+) -> ApiSession:
+    """train.py, then the app under uvicorn, then the session of requests; the app is stopped
+    before this returns (the `serve` fixture would stop it at the end anyway)."""
+    from mlops_roadmap.servers import ServerFailed
+
+    if importlib.util.find_spec("httpx") is None:
+        blocked(
+            "httpx, which the checks send their requests with, is not installed with the course",
+            hint="pip install 'mlops-roadmap[learner]' (or pip install httpx) where "
+            "mlops-roadmap is installed.",
+        )
+    folder = clean_copy(*OUTPUTS)
+    session = ApiSession(folder, secrets=dict(made_up_secrets))
+    session.people = people(read_sales())[:10]
+    env = week_env(**made_up_secrets)
+    if not (folder / "train.py").is_file():
+        session.failure = "train.py is missing from the week folder, so there is no model"
+        return session
+    trained = run([learner_python, "train.py"], cwd=folder, env=env, timeout=TRAIN_TIMEOUT)
+    if trained.returncode != 0 or trained.timed_out:
+        what = "ran too long" if trained.timed_out else f"exited with {trained.returncode}"
+        session.failure = f"`python train.py` {what}, so the app has no model"
+        session.tail = trained.tail(12)
+        return session
+    before = snapshot(folder)
+    command = [learner_python, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    try:
+        server = serve([*command, "--port", "{port}"], cwd=folder, env=env, timeout=START_TIMEOUT)
+    except ServerFailed as exc:
+        session.failure = str(exc)
+        session.tail = exc.tail
+        return session
+    session.started, session.url = True, server.url
+    try:
+        run_session(session, server, session.people)
+        session.logs = server.log.read_text(encoding="utf-8", errors="replace")
+    finally:
+        server.stop()
+    session.written = written_text(folder, before)
+    return session
+
+
+@pytest.fixture(scope="session")
+def live_api(api: ApiSession) -> ApiSession:
+    """The session, or the check is blocked because the app never answered."""
+    if not api.started:
+        blocked("the API did not start, so it could not be asked anything", hint=FIRST_START)
+    return api
+
+
+@pytest.fixture(scope="session")
+def model_predictions(
+    live_api: ApiSession, run: Callable[..., Any], learner_python: Path
+) -> list[float] | str:
+    """What models/linear.joblib itself predicts for the houses sent, or why it could not."""
+    result = run(
+        [learner_python, "-c", PREDICT_PROBE, "models/linear.joblib", HOUSES_CSV, MARKER],
+        cwd=live_api.folder,
+        timeout=PROBE_TIMEOUT,
+    )
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith(MARKER)]
+    if not lines:
+        return f"loading models/linear.joblib with joblib failed: {result.tail(4)}"
+    return [float(v) for v in json.loads(lines[-1][len(MARKER) :])]
+
+
+# --- pseudonymise.py -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """One `python pseudonymise.py` in the check's copy, and the file it left."""
+
+    label: str
+    returncode: int
+    timed_out: bool
+    output: str  # stdout and stderr
+    tail: str
+    processed: str | None  # data/processed/sales.csv, when written
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out and self.processed is not None
+
+    def rows(self) -> list[dict[str, str]]:
+        return list(csv.DictReader((self.processed or "").splitlines()))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    folder: Path
+    missing: bool
+    no_key: PipelineRun | None = None
+    key_a: PipelineRun | None = None
+    key_b: PipelineRun | None = None
+    key_a_again: PipelineRun | None = None
+
+
+def pipeline_run(
+    run: Callable[..., Any], python: Path, folder: Path, label: str, env: dict[str, str]
+) -> PipelineRun:
+    target = folder / PROCESSED
+    target.unlink(missing_ok=True)
+    result = run([python, "pseudonymise.py"], cwd=folder, env=env, timeout=PIPELINE_TIMEOUT)
+    text = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else None
+    return PipelineRun(
+        label,
+        result.returncode,
+        result.timed_out,
+        result.stdout + "\n" + result.stderr,
+        result.tail(8),
+        text,
+    )
+
+
+@pytest.fixture(scope="session")
+def pipeline(
+    run: Callable[..., Any],
+    clean_copy: Callable[..., Path],
+    learner_python: Path,
+    made_up_secrets: dict[str, str],
+) -> Pipeline:
+    """pseudonymise.py on the check's sales.csv: without a key, with key A, with key B, and with
+    key A again, in one fresh copy of the week folder."""
+    folder = clean_copy(*OUTPUTS)
+    if not (folder / "pseudonymise.py").is_file():
+        return Pipeline(folder, missing=True)
+    shutil.rmtree(folder / "data" / "processed", ignore_errors=True)
+    (folder / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SALES_CSV, folder / "data" / "raw" / "sales.csv")
+    key_a, key_b = made_up_secrets["PSEUDONYM_KEY"], secrets.token_hex(32)
+    runs = [
+        pipeline_run(run, learner_python, folder, "without PSEUDONYM_KEY", week_env()),
+        *(
+            pipeline_run(run, learner_python, folder, label, week_env(PSEUDONYM_KEY=key))
+            for label, key in (("key A", key_a), ("key B", key_b), ("key A again", key_a))
+        ),
+    ]
+    return Pipeline(folder, False, *runs)
+
+
+@pytest.fixture(scope="session")
+def pseudonymised(pipeline: Pipeline) -> Pipeline:
+    """The pipeline, or the check is blocked because its run with a key did not finish."""
+    if pipeline.missing or pipeline.key_a is None or not pipeline.key_a.ok:
+        blocked(
+            "pseudonymise.py did not write data/processed/sales.csv with a key set",
+            hint="Make the check 'pseudonymise.py writes data/processed/sales.csv' pass first.",
+        )
+    return pipeline
