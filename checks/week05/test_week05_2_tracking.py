@@ -1,0 +1,229 @@
+"""Week 5: the tracking store holds finished runs of ames-housing, each reproducible.
+
+The `facts` fixture (conftest.py) gathered everything in the learner's interpreter: runs,
+their params, metrics, tags and logged models, and each model's predictions on the learner's
+data/raw/test.csv and on the check's holdout. RMSEs are computed here in plain Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from mlops_roadmap.checking import blocked, expect, fail
+
+if TYPE_CHECKING:
+    from conftest import Facts
+
+HOLDOUT_CSV = Path(__file__).resolve().parent / "data" / "holdout.csv"
+EXPERIMENT = "ames-housing"
+TAGS = ("git_commit", "data_md5")
+REL_TOL = 1e-6
+# Threshold on the holdout (380 houses the learner never sees), from the reference solution
+# (solutions/week05: runs `--model linear` and `--model ridge --alpha 10`; the best logged test
+# RMSE is ridge alpha 10's, 24,606.85), measured with mlflow 3.17.2, scikit-learn 1.9.1,
+# pandas 2.3.3: its holdout RMSE is 25,748.63 dollars; x 1.15 = 29,610.9. Same margin as week 2.
+MAX_HOLDOUT_RMSE = 29_600.0
+FIRST_IMPORT = "Make the check 'MLflow, scikit-learn and pandas import' pass first."
+SEE_RUNS = "Look at the runs with `mlflow ui` (after `source env.sh`)"
+pytestmark = pytest.mark.timeout(360)  # room for the probe (240 s at most) in the first check
+
+
+def read_prices(path: Path) -> list[float]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [float(row["price"]) for row in csv.DictReader(handle)]
+
+
+def rmse(actual: list[float], predicted: list[float]) -> float:
+    pairs = zip(actual, predicted, strict=True)
+    return math.sqrt(math.fsum((p - a) ** 2 for a, p in pairs) / len(actual))
+
+
+def label(run: dict[str, Any]) -> str:
+    return f"run {run['name']!r} ({run['id'][:8]})"
+
+
+def newest_model(run: dict[str, Any]) -> dict[str, Any] | None:
+    return run["models"][0] if run["models"] else None
+
+
+def scored(runs: list[dict[str, Any]], table: str) -> list[tuple[dict[str, Any], list[float]]]:
+    """Runs with a logged rmse whose newest model predicted ``table``, with its predictions."""
+    out = []
+    for run in runs:
+        model = newest_model(run)
+        if "rmse" in run["metrics"] and model and table in model["predictions"]:
+            out.append((run, model["predictions"][table]))
+    return out
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Call mlflow.set_experiment('ames-housing') before mlflow.start_run().")
+def test_store_holds_experiment(facts: Facts) -> None:
+    """The tracking store declared in env.sh holds the experiment ames-housing"""
+    store = facts.store
+    if facts.import_errors:
+        blocked("MLflow does not import, so the store cannot be read", hint=FIRST_IMPORT)
+    if facts.problem is not None:
+        if facts.problem.blocked:
+            blocked(facts.problem.found, hint=facts.problem.hint)
+        fail(
+            expected=f"an MLflow tracking store at MLFLOW_TRACKING_URI={store.declared} "
+            f"({store.origin})",
+            found=facts.problem.found,
+            hint=facts.problem.hint,
+        )
+    tracking = facts.tracking
+    if tracking.get("error"):
+        fail(
+            expected=f"MLflow to read the tracking store {store.uri} ({store.origin})",
+            found=tracking["error"],
+            hint=f"Check MLFLOW_TRACKING_URI in env.sh; {SEE_RUNS.lower()}.",
+        )
+    experiment = tracking["experiment"]
+    expect(
+        experiment is not None,
+        expected=f"an experiment named {EXPERIMENT!r} in {store.uri} ({store.origin})",
+        found="experiments there: " + (", ".join(tracking.get("experiments", [])) or "none"),
+        hint=f"mlflow.set_experiment({EXPERIMENT!r}) in train.py, then run it again; if your "
+        "runs are in another store, point MLFLOW_TRACKING_URI in env.sh at it.",
+    )
+    expect(
+        experiment["stage"] == "active",
+        expected=f"the experiment {EXPERIMENT!r} to be active",
+        found=f"it is deleted (lifecycle stage {experiment['stage']!r})",
+        hint=f"Restore it with `mlflow experiments restore --experiment-id {experiment['id']}`.",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Run train.py twice with different options, e.g. --model linear, then ridge.")
+def test_two_finished_runs(experiment: dict[str, Any]) -> None:
+    """At least two finished runs with different parameters"""
+    runs = experiment["runs"]
+    finished = [r for r in runs if r["status"] == "FINISHED"]
+    settings = {json.dumps(r["params"], sort_keys=True) for r in finished if r["params"]}
+    states = ", ".join(
+        f"{sum(r['status'] == s for r in runs)} {s}" for s in sorted({r["status"] for r in runs})
+    )
+    expect(
+        len(finished) >= 2 and len(settings) >= 2,
+        expected=f"at least two FINISHED runs in {EXPERIMENT!r} logged with different parameters",
+        found=f"{len(runs)} runs ({states or 'none'}); {len(settings)} different parameter "
+        "set(s) among the finished ones",
+        hint="`python train.py --model linear` and `python train.py --model ridge --alpha 10`; "
+        "use `with mlflow.start_run():` so that each run is ended (FINISHED) even on error.",
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("mlflow.log_params(...), mlflow.log_metric('rmse', ...), mlflow.set_tags(...).")
+def test_runs_log_params_metric_tags(finished_runs: list[dict[str, Any]]) -> None:
+    """Each finished run logs parameters, the metric rmse and the tags git_commit and data_md5"""
+    problems = []
+    for run in finished_runs:
+        missing = [t for t in TAGS if not run["tags"].get(t)]
+        if not run["params"]:
+            problems.append(f"{label(run)} has no parameters")
+        if not isinstance(run["metrics"].get("rmse"), (int, float)):
+            problems.append(f"{label(run)} has no metric 'rmse' (it has {sorted(run['metrics'])})")
+        if missing:
+            problems.append(f"{label(run)} has no tag {' or '.join(missing)}")
+    expect(
+        not problems,
+        expected="every finished run with parameters (model, alpha...), the metric 'rmse' and "
+        "the tags git_commit and data_md5",
+        found="; ".join(problems),
+        hint="Log them inside `with mlflow.start_run():`; delete broken old runs in the MLflow UI "
+        "(deleted runs are not checked).",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("mlflow.sklearn.log_model(pipeline, name='model', input_example=X.head(5)).")
+def test_runs_log_models(finished_runs: list[dict[str, Any]]) -> None:
+    """Each finished run logs its model, with a signature and an input example"""
+    problems = []
+    for run in finished_runs:
+        model = newest_model(run)
+        if model is None:
+            problems.append(f"{label(run)} has no logged model")
+        elif "flavors" not in model:
+            problems.append(f"{label(run)}: model {model['uri']}: {model['error']}")
+        elif "python_function" not in model["flavors"]:
+            problems.append(f"{label(run)}: model {model['uri']} cannot load with mlflow.pyfunc")
+        elif not (model["signature"] and model["input_example"]):
+            problems.append(f"{label(run)}: model {model['uri']} has no signature/input example")
+    expect(
+        not problems,
+        expected="a logged model (models:/m-...) for every finished run, with a signature and "
+        "an input example",
+        found="; ".join(problems),
+        hint="Inside the run: mlflow.sklearn.log_model(pipeline, name='model', "
+        "input_example=X_train.head(5)) (MLflow infers the signature from the example).",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Compute rmse on data/raw/test.csv with the very pipeline you log.")
+def test_models_reproduce_rmse(finished_runs: list[dict[str, Any]], week_dir: Path) -> None:
+    """Each logged model, loaded back, gives its run's rmse on data/raw/test.csv"""
+    test_csv = week_dir / "data" / "raw" / "test.csv"
+    if not test_csv.is_file():
+        fail(
+            expected=f"{test_csv}, the test set the runs were scored on",
+            found="no such file",
+            hint="The scaffold ships data/raw/test.csv: restore it (it is read, never written).",
+        )
+    prices = read_prices(test_csv)
+    problems = [
+        f"{label(run)}: {model['error']}"
+        for run in finished_runs
+        if (model := newest_model(run)) and "error" in model
+    ]
+    broken = bool(problems)
+    pairs = scored(finished_runs, "test")
+    for run, predicted in pairs:
+        found, logged = rmse(prices, predicted), run["metrics"]["rmse"]
+        if not math.isclose(found, logged, rel_tol=REL_TOL):
+            problems.append(f"{label(run)} logged rmse {logged:,.2f}, its model gives {found:,.2f}")
+    expect(
+        pairs and not problems,
+        expected=f"the models of the finished runs, loaded with mlflow.pyfunc, to give the "
+        f"logged rmse on {test_csv.name} (relative tolerance {REL_TOL:g})",
+        found="; ".join(problems) or "no finished run with both a model and an rmse metric",
+        hint="A logged model must load: its files live under the experiment's artifact "
+        "location (mlruns/); delete runs whose model is gone and run train.py again."
+        if broken
+        else "RMSE is sqrt(mean((price - prediction)^2)) on data/raw/test.csv, computed with "
+        "the fitted pipeline you then log; do not refit after logging.",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Keep the week 2 preprocessing: scale numbers, one-hot encode the text columns.")
+def test_best_model_predicts_unseen_houses(finished_runs: list[dict[str, Any]]) -> None:
+    """The run with the lowest rmse has a model that predicts unseen houses well (holdout RMSE)"""
+    pairs = scored(finished_runs, "holdout")
+    if not pairs:
+        blocked(
+            "no finished run has both an rmse metric and a model that predicts",
+            hint="Make the checks on logged metrics and models pass first.",
+        )
+    best, predicted = min(pairs, key=lambda pair: pair[0]["metrics"]["rmse"])
+    prices = read_prices(HOLDOUT_CSV)
+    found = rmse(prices, predicted)
+    expect(
+        found <= MAX_HOLDOUT_RMSE,
+        expected=f"the best run's model ({label(best)}, logged rmse "
+        f"{best['metrics']['rmse']:,.0f}) to have an RMSE of at most ${MAX_HOLDOUT_RMSE:,.0f} "
+        f"on {len(prices)} houses it has never seen",
+        found=f"an RMSE of ${found:,.0f}",
+        hint="Train on data/raw/train.csv with all 13 feature columns; a very large alpha "
+        "underfits.",
+    )

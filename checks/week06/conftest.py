@@ -1,0 +1,191 @@
+"""Week 6 fixtures: the registered model ames-price, promote.py at work, the champion served.
+
+The tracking store is the one env.sh declares (tracking_store.py, as in week 5). MLflow only
+ever runs in the learner's interpreter: probe_registry.py gathers the registry's facts once,
+probe_promote.py runs promote.py, and `mlflow models serve` serves the champion
+(model_server.py), all started through `run` or in a process group of their own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from mlops_roadmap.checking import blocked
+
+if TYPE_CHECKING:
+    from model_server import Served
+    from tracking_store import Problem, Store
+
+CHECKS_DIR = Path(__file__).resolve().parent
+HOLDOUT_CSV = CHECKS_DIR / "data" / "holdout.csv"
+MARKER = "PROBE-JSON:"
+MODEL = "ames-price"
+ALIAS = "champion"
+CHAMPION_URI = f"models:/{MODEL}@{ALIAS}"
+PROBE_TIMEOUT = 240
+PROMOTE_TIMEOUT = 180  # seconds for one `python promote.py` (the solution takes about 8)
+FIRST_IMPORT = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import' pass first."
+FIRST_MODEL = f"Make the check 'The registered model {MODEL} has at least two versions' pass first."
+
+
+def _load(name: str) -> ModuleType:
+    """A module next to this file, under a name of its own (importlib mode adds no path)."""
+    spec = importlib.util.spec_from_file_location(f"week06_{name}", CHECKS_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+tracking_store = _load("tracking_store")
+model_server = _load("model_server")
+
+
+def run_probe(
+    run: Callable[..., Any],
+    python: Path,
+    script: str,
+    store_uri: str,
+    cwd: Path,
+    args: Sequence[str | Path],
+    timeout: float = PROBE_TIMEOUT,
+) -> dict[str, Any]:
+    """A probe script's answer, or {"crash": what went wrong} when it printed none."""
+    result = run(
+        [python, CHECKS_DIR / script, MARKER, MODEL, ALIAS, *args],
+        cwd=cwd,
+        env=tracking_store.probe_env(store_uri),
+        timeout=timeout,
+    )
+    answer = tracking_store.parse_probe(result.stdout, MARKER)
+    if answer is not None:
+        return answer
+    if result.timed_out:
+        return {"crash": f"the MLflow probe ran for more than {timeout:g} s and was stopped"}
+    return {"crash": f"the MLflow probe failed (exit {result.returncode}): {result.tail(6)}"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the learner's interpreter and model registry hold."""
+
+    store: Store
+    problem: Problem | None
+    answer: dict[str, Any]
+
+    @property
+    def import_errors(self) -> list[str]:
+        if "crash" in self.answer:
+            return [self.answer["crash"]]
+        return list(self.answer.get("imports", {}).get("errors", []))
+
+    @property
+    def registry(self) -> dict[str, Any]:
+        return dict(self.answer.get("store") or {})
+
+
+@pytest.fixture(scope="session")
+def store(week_dir: Path) -> Store:
+    return tracking_store.declared_store(week_dir)
+
+
+@pytest.fixture(scope="session")
+def facts(run: Callable[..., Any], learner_python: Path, week_dir: Path, store: Store) -> Facts:
+    """One probe run: the imports, then (when the store is there) the model and its champion."""
+    problem = tracking_store.store_problem(store)
+    args = ["--imports-only"] if problem else [f"holdout={HOLDOUT_CSV}"]
+    answer = run_probe(run, learner_python, "probe_registry.py", store.uri, week_dir, args)
+    return Facts(store, problem, answer)
+
+
+@pytest.fixture(scope="session")
+def registry(facts: Facts) -> dict[str, Any]:
+    """The registered model's facts, or the check is blocked because they cannot be read."""
+    if facts.import_errors:
+        blocked("MLflow does not import in the workspace virtual environment", hint=FIRST_IMPORT)
+    if facts.problem is not None and facts.problem.blocked:
+        blocked(facts.problem.found, hint=facts.problem.hint)
+    if facts.problem is not None or not facts.registry.get("model"):
+        blocked(f"the registered model {MODEL} cannot be read yet", hint=FIRST_MODEL)
+    return facts.registry
+
+
+@pytest.fixture(scope="session")
+def champion(registry: dict[str, Any]) -> dict[str, Any]:
+    """The champion's facts (loaded by alias), or blocked when there is no alias yet."""
+    if registry.get("champion") is None:
+        blocked(
+            f"the alias {ALIAS} is not set on {MODEL}",
+            hint=f"Make the check 'The alias {ALIAS} points to the best version' pass first.",
+        )
+    return dict(registry["champion"])
+
+
+def promote_store(store: Store, week_dir: Path, copy: Path) -> tuple[str, bool]:
+    """The store promote.py runs against, and whether the check may move the alias first.
+
+    A SQLite store is copied (the copy of the week folder holds its database when it lives
+    there), so the learner's own registry is never changed by the check; a server, or a
+    store of another kind, is used as it is, and promote.py must leave its alias in place.
+    """
+    if store.kind != "sqlite" or store.path is None:
+        return store.uri, False
+    try:
+        database = copy / store.path.relative_to(week_dir)
+    except ValueError:
+        database = copy.parent / store.path.name
+        shutil.copy2(store.path, database)
+    return f"sqlite:///{database}", True
+
+
+@pytest.fixture(scope="module")
+def promotion(
+    registry: dict[str, Any],
+    facts: Facts,
+    run: Callable[..., Any],
+    clean_copy: Callable[..., Path],
+    learner_python: Path,
+    week_dir: Path,
+) -> dict[str, Any]:
+    """promote.py run twice in a copy of the week folder (probe_promote.py's answer)."""
+    copy = clean_copy()
+    if not (copy / "promote.py").is_file():
+        return {"error": "promote.py is missing from the week folder"}
+    uri, sabotage = promote_store(facts.store, week_dir, copy)
+    args = [str(PROMOTE_TIMEOUT), *(["--sabotage"] if sabotage else [])]
+    timeout = 2 * PROMOTE_TIMEOUT + 60
+    answer = run_probe(run, learner_python, "probe_promote.py", uri, copy, args, timeout)
+    return {**answer, "sabotage": sabotage}
+
+
+@pytest.fixture(scope="module")
+def served(
+    champion: dict[str, Any],
+    facts: Facts,
+    learner_python: Path,
+    week_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Served:
+    """The champion asked over HTTP: the learner's server when env.sh names one (SERVING_URL),
+    else `mlflow models serve` started, asked and stopped here."""
+    payload, _ = model_server.table_payload(HOLDOUT_CSV)
+    declared = tracking_store.env_value(week_dir, "SERVING_URL")
+    if declared is not None:
+        url, raw, origin = declared
+        where = f"SERVING_URL={raw} ({origin})"
+        if "$" in url or "`" in url:
+            return model_server.Served(raw, where, error=f"{where} needs a shell to expand")
+        return model_server.ask_running(url.rstrip("/"), where, payload, CHAMPION_URI)
+    env = tracking_store.probe_env(facts.store.uri)
+    workdir = tmp_path_factory.mktemp("serve")
+    return model_server.serve_and_ask(learner_python, env, CHAMPION_URI, workdir, payload)
