@@ -50,8 +50,15 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def tail(self, lines: int = 15) -> str:
+        """The last lines of output, led by the last error line when it scrolled out of them
+        (servers such as MLflow's print the cause well before their final lines)."""
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
-        return "\n".join(text.rstrip().splitlines()[-lines:]) or "(no output)"
+        every = text.rstrip().splitlines()
+        last = every[-lines:]
+        errors = [line for line in every[:-lines] if "Error" in line or "Exception" in line]
+        if errors:
+            last = [errors[-1], "[...]", *last]
+        return "\n".join(last) or "(no output)"
 
     def alive(self) -> bool:
         return self.proc.poll() is None

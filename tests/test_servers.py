@@ -79,3 +79,15 @@ def test_port_already_in_use_is_a_clear_failure(tmp_path: Path) -> None:
                 [sys.executable, "-c", APP, "{port}", tmp_path / "pid"], port=port, timeout=10
             )
     assert "Address already in use" in failed.value.tail
+
+
+def test_an_early_error_line_is_kept_in_the_tail() -> None:
+    code = (
+        "import sys; print('ModuleNotFoundError: no module named skops'); "
+        "[print(f'noise {i}') for i in range(40)]; sys.exit(1)"
+    )
+    with pytest.raises(servers.ServerFailed) as failed:
+        servers.start([sys.executable, "-c", code], timeout=30)
+    lines = failed.value.tail.splitlines()
+    assert lines[0] == "ModuleNotFoundError: no module named skops"
+    assert lines[-1] == "noise 39"
