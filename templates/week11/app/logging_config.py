@@ -1,0 +1,78 @@
+"""One JSON object per log line, and a request id that ties together the lines of a request.
+
+app/main.py calls configure_logging() once, at import, and registers with_request_id as the
+outermost HTTP middleware. uvicorn's own loggers are sent through the same JSON handler.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse  # noqa: F401  (for the TODO below)
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # never trust a header blindly into logs
+log = logging.getLogger("app")
+access_log = logging.getLogger("app.access")
+
+
+class RequestIdFilter(logging.Filter):
+    """Copies the current request's id into every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        # TODO: build a dict with ts (UTC ISO 8601: datetime.fromtimestamp(record.created,
+        #       timezone.utc).isoformat()), level, logger, message (record.getMessage()),
+        #       request_id, the fields passed as extra={"fields": {...}}, and the formatted
+        #       exception (self.formatException(record.exc_info)) when record.exc_info is set;
+        #       return json.dumps(entry, default=str).
+        return json.dumps({"message": record.getMessage(), "TODO": "finish JsonFormatter"})
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # uvicorn set up its own plain-text loggers before it imported this app: send them through
+    # the JSON handler too, and silence its access log (with_request_id logs one JSON access
+    # line per request, with the request id).
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").handlers.clear()
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+async def with_request_id(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    incoming = request.headers.get("X-Request-ID", "")
+    rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+    token = request_id.set(rid)
+    start = time.perf_counter()
+    try:
+        # TODO: catch unhandled exceptions around call_next, log them with log.exception(...)
+        #       and answer JSONResponse(status_code=500, content={"detail": "internal server
+        #       error"}), so that the error line still carries the request id.
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        # TODO: log one access line per request: access_log.info("request served",
+        #       extra={"fields": {"method": ..., "path": ..., "status": ...,
+        #       "duration_ms": round((time.perf_counter() - start) * 1000, 1)}}).
+        return response
+    finally:
+        request_id.reset(token)
