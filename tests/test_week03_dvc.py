@@ -152,15 +152,17 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def probes_running() -> list[str]:
-    """Command lines of week 3 probe processes still alive (there must be none)."""
+def probes_running(project: Path) -> list[str]:
+    """Command lines of week 3 probe processes on ``project`` still alive (there must be none).
+
+    Only this project's: other tests on other workers run probes of their own meanwhile."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "checks/week03/probes" in text:
+        if "checks/week03/probes" in text and str(project) in text:
             found.append(text)
     return found
 
@@ -182,7 +184,7 @@ def test_finished_project_passes_and_is_left_untouched(cli: Cli, project: Path) 
     assert tree_hashes(week) == before
     assert git(project, "status", "--porcelain").stdout == git_before
     assert (project / ".mlops-roadmap" / "dvc-site-cache").is_dir()  # DVC's site cache
-    assert probes_running() == []
+    assert probes_running(project) == []
 
 
 # -- bad input: each a failed or blocked check with what was found -------------------------
@@ -324,7 +326,7 @@ def test_pipeline_that_fails_to_reproduce(cli: Cli, project: Path) -> None:
     assert "failed to reproduce 'train'" in found
     assert "broken on purpose" in found
     assert tree_hashes(week) == before
-    assert probes_running() == []
+    assert probes_running(project) == []
 
 
 @finished_project
