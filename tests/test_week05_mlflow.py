@@ -137,11 +137,6 @@ def closed_port() -> int:
 # -- where the store is: env.sh, read without MLflow -----------------------------------------
 
 
-def test_both_weeks_carry_the_same_store_module() -> None:
-    week6 = REPO / "checks" / "week06" / "tracking_store.py"
-    assert (CHECKS / "tracking_store.py").read_bytes() == week6.read_bytes()
-
-
 def test_data_copies_match_week2() -> None:
     """Weeks 5-6 ship week 2's data and holdout byte for byte (make_week_data.py writes week 2)."""
     for week in ("week05", "week06"):

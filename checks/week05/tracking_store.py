@@ -5,8 +5,7 @@ The learner declares the store in env.sh, the file they source in every terminal
 folder. Nothing here imports MLflow: a SQLite file is looked for, a server is asked GET
 /health, and the probes that do import MLflow run in the learner's interpreter.
 
-checks/week05/tracking_store.py and checks/week06/tracking_store.py are the same file (a test
-keeps them so): each week's checks stand alone.
+Week 6's checks load this same file by path.
 """
 
 from __future__ import annotations

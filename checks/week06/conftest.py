@@ -1,6 +1,6 @@
 """Week 6 fixtures: the registered model ames-price, promote.py at work, the champion served.
 
-The tracking store is the one env.sh declares (tracking_store.py, as in week 5). MLflow only
+The tracking store is the one env.sh declares (week 5's tracking_store.py). MLflow only
 ever runs in the learner's interpreter: probe_registry.py gathers the registry's facts once,
 probe_promote.py runs promote.py, and `mlflow models serve` serves the champion
 (model_server.py), all started through `run` or in a process group of their own.
@@ -37,9 +37,11 @@ FIRST_IMPORT = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import'
 FIRST_MODEL = f"Make the check 'The registered model {MODEL} has at least two versions' pass first."
 
 
-def _load(name: str) -> ModuleType:
-    """A module next to this file, under a name of its own (importlib mode adds no path)."""
-    spec = importlib.util.spec_from_file_location(f"week06_{name}", CHECKS_DIR / f"{name}.py")
+def _load(name: str, path: Path | None = None) -> ModuleType:
+    """A module next to this file (or at ``path``), under a name of its own (importlib mode
+    adds no path)."""
+    path = path or CHECKS_DIR / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"week06_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -47,7 +49,7 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-tracking_store = _load("tracking_store")
+tracking_store = _load("tracking_store", CHECKS_DIR.parent / "week05" / "tracking_store.py")
 model_server = _load("model_server")
 
 
