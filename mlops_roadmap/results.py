@@ -77,3 +77,28 @@ class RunReport:
                 for r in self.results
             ],
         }
+
+
+def report_from_json(data: dict[str, object]) -> RunReport:
+    """Read back what ``RunReport.to_json`` wrote (as a grading sandbox returns it)."""
+    if data.get("format") != JSON_FORMAT:
+        raise ValueError(f"unknown report format {data.get('format')!r}")
+    names = {f for f in CheckResult.__dataclass_fields__}
+    checks = data.get("checks")
+    if not isinstance(checks, list):
+        raise ValueError("report has no list of checks")
+    results = tuple(
+        CheckResult(**{k: v for k, v in c.items() if k in names}) for c in checks
+    )
+    for r in results:
+        if r.outcome not in OUTCOMES:
+            raise ValueError(f"check {r.id!r} has unknown outcome {r.outcome!r}")
+    commit = data.get("commit")
+    return RunReport(
+        str(data["week"]),
+        str(data["title"]),
+        results,
+        float(data["duration"]),  # type: ignore[arg-type]
+        float(data["learner_seconds"]),  # type: ignore[arg-type]
+        commit if isinstance(commit, str) else None,
+    )

@@ -60,6 +60,24 @@ class CourseInfo:
     version: str
 
 
+LATE_KINDS = ("none", "zero", "penalty")
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """What late work earns (``grading.late_policy`` in roadmap.yaml).
+
+    none: only on-time work counts (the last commit at or before the deadline is graded);
+    zero: the latest commit is graded, and late work scores 0;
+    penalty: the latest commit is graded, less ``per_day`` of the week's points per day (or part
+    of a day) late, and 0 after ``max_days`` (0: no cap).
+    """
+
+    kind: str = "none"
+    per_day: float = 0.0
+    max_days: int = 0
+
+
 @dataclass(frozen=True)
 class Roadmap:
     """The whole course plan."""
@@ -69,6 +87,7 @@ class Roadmap:
     months: tuple[Month, ...]
     weeks: tuple[Week, ...]
     warnings: tuple[str, ...] = ()
+    late_policy: LatePolicy = LatePolicy()
 
     def week(self, number: int) -> Week:
         for week in self.weeks:
@@ -94,7 +113,7 @@ def load(path: Path) -> Roadmap:
         raise RoadmapError(f"{path.name}:{where}: not valid YAML: {problem}") from None
     source = Source(path.name)
     root = Node(raw, "", source)
-    root.mapping(("format", "course", "months", "weeks"))
+    root.mapping(("format", "course", "months", "weeks"), ("grading",))
     version = root.get("format").integer()
     if version > FORMAT:
         raise root.get("format").error(
@@ -104,7 +123,31 @@ def load(path: Path) -> Roadmap:
     months = tuple(_month(n) for n in root.get("months").items())
     weeks = tuple(_week(n, {m.number for m in months}) for n in root.get("weeks").items("id"))
     _check_order(root.get("weeks"), weeks)
-    return Roadmap(version, _course(root.get("course")), months, weeks, tuple(source.warnings))
+    late = _late_policy(root.get("grading"))
+    course = _course(root.get("course"))
+    return Roadmap(version, course, months, weeks, tuple(source.warnings), late)
+
+
+def _late_policy(grading: Node) -> LatePolicy:
+    if grading.value is None:
+        return LatePolicy()
+    grading.mapping((), ("late_policy",))
+    node = grading.get("late_policy")
+    if node.value is None:
+        return LatePolicy()
+    node.mapping(("kind",), ("per_day", "max_days"))
+    kind = node.get("kind").text()
+    if kind not in LATE_KINDS:
+        raise node.get("kind").error(f"expected one of {', '.join(LATE_KINDS)}, got {kind!r}")
+    per_day = node.get("per_day")
+    max_days = node.get("max_days")
+    if kind == "penalty" and per_day.value is None:
+        raise node.error("missing key 'per_day' (the share of points lost per day late): add it")
+    return LatePolicy(
+        kind,
+        per_day.number(0, 1) if per_day.value is not None else 0.0,
+        max_days.integer(0, 365) if max_days.value is not None else 0,
+    )
 
 
 def _course(node: Node) -> CourseInfo:

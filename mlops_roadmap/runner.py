@@ -44,6 +44,7 @@ def run_week(
     verbose: bool = False,
     select: str | None = None,
     progress: Progress | None = None,
+    check_limit: float | None = None,
 ) -> RunReport:
     """Run ``week``'s checks against ``week_dir`` and return every check's verdict."""
     import pytest
@@ -55,7 +56,7 @@ def run_week(
         )
     if not week_dir.is_dir():
         raise RoadmapError(f"{week_dir}: no such folder: run `mlops-roadmap start {week.number}`")
-    context = Context(workspace, week_dir, week, progress)
+    context = Context(workspace, week_dir, week, progress, check_limit=check_limit)
     started = time.monotonic()
     collector = Collector(context)
     code = pytest.main(

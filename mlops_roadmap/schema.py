@@ -87,6 +87,12 @@ class Node:
             raise self.error(f"expected a number from {low} to {high}, got {v}")
         return v
 
+    def number(self, low: float, high: float) -> float:
+        v = self.value
+        if not isinstance(v, int | float) or isinstance(v, bool) or not low <= v <= high:
+            raise self.error(f"expected a number from {low:g} to {high:g}, got {_show(v)}")
+        return float(v)
+
     def texts(self, allow_empty: bool = True) -> tuple[str, ...]:
         values = tuple(n.text() for n in self.items())
         if not values and not allow_empty:

@@ -1,0 +1,207 @@
+"""Grading a class: fetch each repository, pick the commit, run each week in a sandbox, record.
+
+Submissions are graded ``jobs`` at a time, each in its own lane (``Job.slot``) of the chosen
+sandbox. Nothing a submission does stops the others: every failure becomes that student's grade.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from mlops_roadmap.course import Course
+from mlops_roadmap.grading import fetch, gradebook, roster
+from mlops_roadmap.grading.model import ClassGrades, Grade, Limits, Student
+from mlops_roadmap.grading.sandbox import Backend, Job, Ran
+from mlops_roadmap.results import report_from_json
+from mlops_roadmap.roadmap import LatePolicy, Week
+
+Progress = Callable[[Grade, int, int], None]  # (grade just made, done, total)
+DROPPED = (".venv", "venv", ".mlops-roadmap/state.db", ".mlops-roadmap/backups")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to grade and how."""
+
+    roster: Path
+    weeks: tuple[Week, ...]
+    out: Path
+    cache: Path
+    deadline: datetime | None = None
+    jobs: int = 2
+    force: bool = False
+    limits: Limits = field(default_factory=Limits)
+    late: LatePolicy = field(default_factory=LatePolicy)
+    fetch_timeout: float = fetch.FETCH_TIMEOUT
+
+
+def grade_class(
+    course: Course, request: Request, backend: Backend, progress: Progress | None = None
+) -> ClassGrades:
+    """Grade every student on the roster for every requested week."""
+    students = roster.load(request.roster)
+    book = gradebook.Gradebook(request.out / "gradebook.db")
+    digests = {w.id: gradebook.checks_digest(course.checks(w)) for w in request.weeks}
+    lanes: queue.Queue[int] = queue.Queue()
+    for slot in range(request.jobs):
+        lanes.put(slot)
+    total, done, grades = len(students) * len(request.weeks), 0, []
+
+    def one(student: Student) -> list[Grade]:
+        slot = lanes.get()
+        try:
+            return _student(course, request, backend, book, digests, student, slot)
+        finally:
+            lanes.put(slot)
+
+    try:
+        with ThreadPoolExecutor(max_workers=request.jobs) as pool:
+            for result in pool.map(one, students):
+                for grade in result:
+                    done += 1
+                    grades.append(grade)
+                    if progress:
+                        progress(grade, done, total)
+    finally:
+        book.close()
+    return ClassGrades(
+        course.plan.course.title,
+        tuple(w.id for w in request.weeks),
+        tuple(grades),
+        request.deadline.isoformat() if request.deadline else None,
+        backend.name,
+        summarize(grades),
+    )
+
+
+def summarize(grades: list[Grade]) -> dict[str, int]:
+    counts = {"students": len({g.student.id for g in grades}), "late": 0}
+    for g in grades:
+        counts[g.status] = counts.get(g.status, 0) + 1
+        counts["late"] += g.late_commits > 0 or g.late_days > 0
+    return counts
+
+
+def _student(
+    course: Course,
+    request: Request,
+    backend: Backend,
+    book: gradebook.Gradebook,
+    digests: dict[str, str],
+    student: Student,
+    slot: int,
+) -> list[Grade]:
+    started = time.monotonic()
+    url = str(roster.local_path(student, request.roster) or student.repo)
+    try:
+        fetched = fetch.fetch(student, url, request.cache, request.fetch_timeout)
+        pick = fetch.pick(fetched, request.deadline)
+    except fetch.FetchFailed as exc:
+        took = time.monotonic() - started
+        return [
+            Grade(student, w.id, "fetch-failed", message=str(exc), duration=took)
+            for w in request.weeks
+        ]
+    commit, late_days = _graded_commit(fetched, pick, request.late)
+    grades = []
+    for week in request.weeks:
+        base = Grade(student, week.id, "no-submission", commit, late_days, pick.late_commits)
+        if commit is None:
+            grades.append(replace(base, message=_nothing_on_time(pick)))
+            continue
+        key = f"{commit}:{digests[week.id]}:{request.limits}:{request.late}:{late_days:.4f}"
+        stored = None if request.force else book.reusable(student, week.id, key)
+        grade = stored or _week(request, backend, fetched, base, week, slot)
+        if stored is None:
+            book.store(grade, key)
+        grades.append(grade)
+    return grades
+
+
+def _graded_commit(
+    fetched: fetch.Fetched, pick: fetch.Pick, late: LatePolicy
+) -> tuple[str | None, float]:
+    if late.kind == "none" or not pick.late_commits:
+        return pick.commit, 0.0
+    return fetched.tip, pick.late_days
+
+
+def _nothing_on_time(pick: fetch.Pick) -> str:
+    if pick.late_commits:
+        return f"no commit at or before the deadline ({pick.late_commits} later, not graded)"
+    return "the repository has no commits"
+
+
+def _week(
+    request: Request, backend: Backend, fetched: fetch.Fetched, base: Grade, week: Week, slot: int
+) -> Grade:
+    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{base.student.id}-{week.id}-"))
+    try:
+        tree = scratch / "submission"
+        assert base.commit is not None
+        try:
+            notes = fetch.export(fetched, base.commit, tree)
+        except fetch.FetchFailed as exc:
+            return replace(base, status="fetch-failed", message=str(exc))
+        if not (tree / week.folder).is_dir():
+            return replace(
+                base, message=f"no folder {week.folder}/ in the repository at {base.commit[:12]}"
+            )
+        _drop_local_state(tree)
+        (scratch / "tmp").mkdir()
+        ran = backend.run(Job(week.id, tree, scratch / "tmp", request.limits, slot))
+        grade = _verdict(base, ran, request.limits, notes)
+        return _penalize(grade, request.late)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _drop_local_state(tree: Path) -> None:
+    """What the student's machine recorded is not trusted: environments and local state go."""
+    for name in DROPPED:
+        for path in (tree / name, *tree.glob(f"*/{name}")):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+    for db in tree.glob(".mlops-roadmap/state.db*"):
+        db.unlink()
+
+
+def _verdict(base: Grade, ran: Ran, limits: Limits, notes: list[str]) -> Grade:
+    extra = "; ".join(notes)
+    grade = replace(base, isolation=ran.isolation, duration=ran.duration, message=extra)
+    if ran.timed_out:
+        why = f"stopped after the {limits.wall_seconds:g} s limit for one submission"
+        return replace(grade, status="timed-out", message="; ".join(filter(None, [why, extra])))
+    result = ran.result or {}
+    if "error" in result or not result:
+        why = str(
+            result.get("error") or f"the checks ended without a verdict (exit {ran.returncode})"
+        )
+        tail = ran.output.strip().splitlines()[-3:]
+        detail = f"{why}: {' | '.join(tail)}" if tail and "error" not in result else why
+        return replace(grade, status="crashed", message="; ".join(filter(None, [detail, extra])))
+    try:
+        report = report_from_json(result)
+    except (ValueError, KeyError, TypeError) as exc:
+        return replace(grade, status="crashed", message=f"unreadable verdict: {exc}")
+    return replace(grade, status="graded", report=report)
+
+
+def _penalize(grade: Grade, late: LatePolicy) -> Grade:
+    if grade.report is None or grade.late_days <= 0 or late.kind == "none":
+        return grade
+    days = math.ceil(grade.late_days)
+    if late.kind == "zero" or (late.max_days and days > late.max_days):
+        return replace(grade, penalty=grade.max_points)
+    return replace(grade, penalty=min(grade.max_points, late.per_day * days * grade.max_points))

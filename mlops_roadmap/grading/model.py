@@ -1,0 +1,86 @@
+"""Grading's plain data: who is graded, what was graded, and the verdict for each week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlops_roadmap.results import CheckResult, RunReport
+
+# Why a week could not be graded normally (``Grade.status``).
+STATUSES = ("graded", "fetch-failed", "no-submission", "timed-out", "crashed", "not-graded")
+
+
+@dataclass(frozen=True)
+class Student:
+    """One roster row."""
+
+    id: str
+    name: str
+    repo: str  # an https or ssh URL, or a local path
+    branch: str | None = None
+    row: int = 0  # the roster's line number, for messages
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use while its checks run."""
+
+    wall_seconds: float = 600.0  # the whole submission
+    check_seconds: float = 300.0  # any one check
+    memory_mb: int = 2048
+    cpus: float = 1.0
+    processes: int = 256
+    file_mb: int = 256  # the largest file it may write
+    scratch_mb: int = 512  # its writable temporary space
+    output_kb: int = 1024  # captured output kept
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One student's verdict for one week."""
+
+    student: Student
+    week: str  # week id, e.g. "week02"
+    status: str  # one of STATUSES
+    commit: str | None = None
+    late_days: float = 0.0  # how late the graded commit is (0 when on time)
+    late_commits: int = 0  # commits after the deadline, not graded
+    penalty: float = 0.0  # points taken off by the late policy
+    report: RunReport | None = None
+    isolation: str = ""  # how the submission was isolated, in words
+    message: str = ""  # why it was not graded, or what the sandbox saw
+    duration: float = 0.0
+
+    @property
+    def checks(self) -> tuple[CheckResult, ...]:
+        return self.report.results if self.report else ()
+
+    @property
+    def max_points(self) -> float:
+        return self.report.max_points if self.report else 0.0
+
+    @property
+    def points(self) -> float:
+        raw = self.report.points if self.report else 0.0
+        return max(0.0, raw - self.penalty)
+
+
+@dataclass(frozen=True)
+class ClassGrades:
+    """Everything one `grade` run produced, for the gradebook files and the class report."""
+
+    course: str
+    weeks: tuple[str, ...]
+    grades: tuple[Grade, ...]
+    deadline: str | None = None
+    backend: str = ""
+    summary: dict[str, int] = field(default_factory=dict)
+
+    def students(self) -> list[Student]:
+        seen: dict[str, Student] = {}
+        for g in self.grades:
+            seen.setdefault(g.student.id, g.student)
+        return list(seen.values())
+
+    def grade(self, student_id: str, week: str) -> Grade | None:
+        return next((g for g in self.grades if g.student.id == student_id and g.week == week), None)

@@ -1,0 +1,48 @@
+"""Where a submission's checks run: an isolation backend behind one small interface.
+
+The grader makes a fresh copy of each submission and hands it to a backend as a ``Job``; the
+backend runs ``python -m mlops_roadmap.grading.entry`` inside whatever isolation it offers and
+returns what that wrote as ``Ran``. Backends never raise for a submission's misbehaviour (a
+timeout, a crash, a flood of output): that is data in ``Ran``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from mlops_roadmap.grading.model import Limits
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission's checks for one week."""
+
+    week: str  # week id, e.g. "week02"
+    submission: Path  # a fresh copy of the student's repository tree; the job may change it
+    scratch: Path  # an empty folder for this job alone: its temporary space
+    limits: Limits
+    slot: int = 0  # which of the `--jobs` lanes runs it (0-based)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What the sandbox saw."""
+
+    result: dict[str, Any] | None  # the entry's JSON: a report, or {"error": ...}; None if none
+    returncode: int
+    timed_out: bool
+    output: str  # the submission's captured output, capped
+    duration: float
+    isolation: str  # how it was isolated, in words for the report
+
+
+class Backend(Protocol):
+    name: str
+
+    def unavailable(self) -> str | None:
+        """Why this backend cannot run here (None when it can)."""
+
+    def run(self, job: Job) -> Ran:
+        """Run the job's checks in isolation and report what happened."""
