@@ -103,6 +103,9 @@ def _student(
     started = time.monotonic()
     url = str(roster.local_path(student, request.roster) or student.repo)
     try:
+        refused = roster.repo_problem(student.repo)
+        if refused:
+            raise fetch.FetchFailed(f"refused (roster row {student.row}, column 'repo'): {refused}")
         fetched = fetch.fetch(student, url, request.cache, request.fetch_timeout)
         pick = fetch.pick(fetched, request.deadline)
     except fetch.FetchFailed as exc:

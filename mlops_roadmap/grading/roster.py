@@ -1,9 +1,10 @@
 """The class roster: a CSV of student id, name, repository and (optionally) branch.
 
 Read once into ``Student`` records; a bad row is an error naming the file, the row and the column.
-Only repositories a grader can fetch without running commands are accepted: https and ssh URLs,
-scp-like ``user@host:path``, and local paths. Transports such as ``ext::`` (which runs a command)
-and ``fd::`` are refused here, and again by git itself (``GIT_ALLOW_PROTOCOL``) when fetching.
+Only repositories a grader can fetch without running commands are fetched: https and ssh URLs,
+scp-like ``user@host:path``, and local paths. A row naming another transport, such as ``ext::``
+(which runs a command) or ``fd::``, is refused for that student alone (``repo_problem``) and
+grading goes on; git itself refuses them too (``GIT_ALLOW_PROTOCOL``).
 """
 
 from __future__ import annotations
@@ -77,9 +78,8 @@ def _student(path: Path, line: int, columns: dict[str, int], row: list[str]) -> 
         raise bad("id", f"{sid!r} is not a student id (letters, digits, . _ @ -; 1-64 long)")
     if not name:
         raise bad("name", "empty: give the student's name")
-    problem = repo_problem(repo)
-    if problem:
-        raise bad("repo", problem)
+    if not repo or repo.startswith("-"):  # unsafe transports are refused for that student alone
+        raise bad("repo", repo_problem(repo) or "not a repository")
     if branch and not BRANCH.match(branch):
         raise bad("branch", f"{branch!r} is not a branch name")
     return Student(sid, name, repo, branch or None, line)
