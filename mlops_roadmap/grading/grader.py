@@ -54,9 +54,9 @@ def grade_class(
     lanes: queue.Queue[int] = queue.Queue()
     for slot in range(request.jobs):
         lanes.put(slot)
-    total, done, grades = len(students) * len(request.weeks), 0, []
+    total, done, grades, reused = len(students) * len(request.weeks), 0, [], 0
 
-    def one(student: Student) -> list[Grade]:
+    def one(student: Student) -> list[tuple[Grade, bool]]:
         slot = lanes.get()
         try:
             return _student(course, request, backend, book, digests, student, slot)
@@ -66,8 +66,8 @@ def grade_class(
     try:
         with ThreadPoolExecutor(max_workers=request.jobs) as pool:
             for result in pool.map(one, students):
-                for grade in result:
-                    done += 1
+                for grade, again in result:
+                    done, reused = done + 1, reused + again
                     grades.append(grade)
                     if progress:
                         progress(grade, done, total)
@@ -79,7 +79,7 @@ def grade_class(
         tuple(grades),
         request.deadline.isoformat() if request.deadline else None,
         backend.name,
-        summarize(grades),
+        {**summarize(grades), "reused": reused},
     )
 
 
@@ -99,7 +99,7 @@ def _student(
     digests: dict[str, str],
     student: Student,
     slot: int,
-) -> list[Grade]:
+) -> list[tuple[Grade, bool]]:
     started = time.monotonic()
     url = str(roster.local_path(student, request.roster) or student.repo)
     try:
@@ -111,7 +111,7 @@ def _student(
     except fetch.FetchFailed as exc:
         took = time.monotonic() - started
         return [
-            Grade(student, w.id, "fetch-failed", message=str(exc), duration=took)
+            (Grade(student, w.id, "fetch-failed", message=str(exc), duration=took), False)
             for w in request.weeks
         ]
     commit, late_days = _graded_commit(fetched, pick, request.late)
@@ -119,14 +119,14 @@ def _student(
     for week in request.weeks:
         base = Grade(student, week.id, "no-submission", commit, late_days, pick.late_commits)
         if commit is None:
-            grades.append(replace(base, message=_nothing_on_time(pick)))
+            grades.append((replace(base, message=_nothing_on_time(pick)), False))
             continue
         key = f"{commit}:{digests[week.id]}:{request.limits}:{request.late}:{late_days:.4f}"
         stored = None if request.force else book.reusable(student, week.id, key)
         grade = stored or _week(request, backend, fetched, base, week, slot)
         if stored is None:
             book.store(grade, key)
-        grades.append(grade)
+        grades.append((grade, stored is not None))
     return grades
 
 
@@ -161,7 +161,10 @@ def _week(
             )
         _drop_local_state(tree)
         (scratch / "tmp").mkdir()
-        ran = backend.run(Job(week.id, tree, scratch / "tmp", request.limits, slot))
+        job = Job(
+            week.id, tree, scratch / "tmp", request.limits, slot, base.student.id, base.commit
+        )
+        ran = backend.run(job)
         grade = _verdict(base, ran, request.limits, notes)
         return _penalize(grade, request.late)
     finally:
@@ -183,6 +186,8 @@ def _drop_local_state(tree: Path) -> None:
 def _verdict(base: Grade, ran: Ran, limits: Limits, notes: list[str]) -> Grade:
     extra = "; ".join(notes)
     grade = replace(base, isolation=ran.isolation, duration=ran.duration, message=extra)
+    if ran.pending:
+        return replace(grade, status="queued", message=ran.output or "waiting for its verdict")
     if ran.timed_out:
         why = f"stopped after the {limits.wall_seconds:g} s limit for one submission"
         return replace(grade, status="timed-out", message="; ".join(filter(None, [why, extra])))

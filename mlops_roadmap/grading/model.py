@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from mlops_roadmap.results import CheckResult, RunReport
 
 # Why a week could not be graded normally (``Grade.status``).
-STATUSES = ("graded", "fetch-failed", "no-submission", "timed-out", "crashed", "not-graded")
+STATUSES = ("graded", "fetch-failed", "no-submission", "timed-out", "crashed", "queued")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ class Job:
     scratch: Path  # an empty folder for this job alone: its temporary space
     limits: Limits
     slot: int = 0  # which of the `--jobs` lanes runs it (0-based)
+    student: str = ""  # who and which commit (for backends that hand the job elsewhere)
+    commit: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Ran:
     output: str  # the submission's captured output, capped
     duration: float
     isolation: str  # how it was isolated, in words for the report
+    pending: bool = False  # handed to a batch system (Kubernetes); the verdict comes later
 
 
 class Backend(Protocol):
