@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mlops_roadmap import procs
+from mlops_roadmap import __version__, procs
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.roadmap import Roadmap, Week
 from mlops_roadmap.state import Store
@@ -22,6 +22,7 @@ __pycache__/
 .mlops-roadmap/state.db*
 .mlops-roadmap/backups/
 """
+WORKFLOW = Path(".github", "workflows", "mlops-roadmap.yml")
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,23 @@ def init(path: Path) -> Workspace:
         result = procs.run(["git", "init", "-q", "-b", "main", str(root)], timeout=30)
         if result.returncode != 0:
             raise RoadmapError(f"{root}: `git init` failed: {result.tail(3)}")
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(GITIGNORE, encoding="utf-8")
+    _write_once(root / ".gitignore", GITIGNORE)
+    _write_once(root / WORKFLOW, workflow_text())
     Store.open(root / MARKER / "state.db", create=True).close()
     return Workspace(root)
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Give a new workspace ``path``; a file already there is the learner's and is kept."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def workflow_text() -> str:
+    """The GitHub Actions workflow that checks every week on each push, pinned to this release."""
+    template = Path(__file__).with_name("workflow.yml").read_text(encoding="utf-8")
+    return template.replace("__VERSION__", __version__)
 
 
 def find(start: Path | None = None) -> Workspace:
