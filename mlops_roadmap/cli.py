@@ -4,6 +4,7 @@ Exit codes: 0 success, 1 a failed check or a user error (``RoadmapError``), 2 us
 """
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,7 @@ from mlops_roadmap.errors import RoadmapError
 
 if TYPE_CHECKING:
     from mlops_roadmap.course import Course
+    from mlops_roadmap.results import RunReport
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.workspace import Workspace
 
@@ -139,10 +141,33 @@ def start(
     render.scaffolded(do_start(c, _workspace(), _week(c, week), force))
 
 
+class CheckFormat(str, Enum):
+    """What `check --format` prints: the usual report, or one run for CI or Gradescope."""
+
+    text = "text"
+    json = "json"
+    junit = "junit"
+    gradescope = "gradescope"
+
+
 @app.command()
 def check(
     week: WeekWords = None,
-    as_json: JsonFlag = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (same as --format json).")
+    ] = False,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format", help="junit is JUnit XML; gradescope is Gradescope's results.json."
+        ),
+    ] = CheckFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the --format output here and show the usual report."
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show pytest's own output.")
     ] = False,
@@ -155,15 +180,33 @@ def check(
     from mlops_roadmap import render
     from mlops_roadmap.commands.check import check as do_check
 
+    if as_json and fmt not in (CheckFormat.text, CheckFormat.json):
+        raise typer.BadParameter("--json is --format json: give one of them", param_hint="--json")
+    fmt = CheckFormat.json if as_json else fmt
+    if output is not None and fmt == CheckFormat.text:
+        raise typer.BadParameter(
+            "say what to write: --format json|junit|gradescope", param_hint="--output"
+        )
+    machine = fmt != CheckFormat.text and output is None  # then stdout carries the export alone
     c, ws = _course(), _workspace()
     chosen = _week(c, week, required=False)
-    with render.live_progress(not as_json and not verbose) as progress:
+    with render.live_progress(not machine and not verbose) as progress:
         outcome = do_check(c, ws, chosen, verbose=verbose, select=select, progress_cb=progress)
-    if as_json:
-        _print_json(outcome.report.to_json())
-    else:
+    if fmt != CheckFormat.text:
+        _export_check(fmt.value, outcome.report, output)
+    if not machine:
         render.run_report(outcome.report, outcome.unlocked)
     raise typer.Exit(0 if outcome.report.passed else 1)
+
+
+def _export_check(fmt: str, report: "RunReport", output: Path | None) -> None:
+    from mlops_roadmap.grading import exports
+
+    text = exports.export_report(fmt, report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        exports.write_atomic(output, text)
 
 
 @app.command()
@@ -307,6 +350,44 @@ def show(week: WeekWords = None) -> None:
 
     c = _course()
     render.lesson(c.lesson(_week(c, week)))
+
+
+@app.command()
+def grade(
+    roster: Annotated[Path, typer.Argument(help="CSV of id,name,repo[,branch], one per student.")],
+    week: Annotated[list[int], typer.Option("--week", help="A week to grade (repeatable).")],
+    deadline: Annotated[
+        str | None,
+        typer.Option(help="Grade the last commit at or before this time (2026-12-01T23:59+01:00)."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Submissions graded at once.")] = 2,
+    out: Annotated[Path, typer.Option(help="Where the gradebook and reports go.")] = Path("grades"),
+    backend: Annotated[
+        str, typer.Option(help="Sandbox: auto (Docker if it answers), process, docker, kubernetes.")
+    ] = "auto",
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-grade even what is unchanged.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Wall-clock seconds for one submission's week.")
+    ] = 600,
+    as_json: JsonFlag = False,
+) -> None:
+    """Grade a class's repositories for some weeks, isolated, into a gradebook and a report."""
+    from mlops_roadmap import render_grades
+    from mlops_roadmap.commands.grade import grade as do_grade
+    from mlops_roadmap.commands.grade import make_request
+
+    c = _course()
+    request = make_request(c, roster, week, deadline, jobs, out, force, timeout)
+    with render_grades.grading_progress(not as_json) as progress:
+        graded = do_grade(c, request, backend, progress)
+    if as_json:
+        from mlops_roadmap.grading.exports import class_json
+
+        _print_json(class_json(graded.grades))
+    else:
+        render_grades.summary(graded.grades, graded.files)
 
 
 @course_app.command()

@@ -1,0 +1,105 @@
+"""What `grade` shows: a live progress bar with an ETA, then the class summary.
+
+Kept beside ``render`` (which draws the learner's commands) so each stays small; both are the
+only modules that build Rich output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_roadmap.render import _console, _text
+
+if TYPE_CHECKING:
+    from mlops_roadmap.grading.grader import Progress
+    from mlops_roadmap.grading.model import ClassGrades, Grade
+
+STATUS_STYLE = {
+    "graded": "green",
+    "fetch-failed": "red",
+    "no-submission": "yellow",
+    "timed-out": "magenta",
+    "crashed": "magenta",
+}
+
+
+@contextmanager
+def grading_progress(enabled: bool = True) -> Iterator[Progress | None]:
+    """A progress bar with an ETA on stderr; one line per problem submission as it happens."""
+    err = _console(stderr=True)
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(grade: Grade, done: int, total: int) -> None:
+            if grade.status != "graded":
+                err.print(_line(grade))
+            bar.update(task, completed=done, total=total, description=grade.student.id)
+
+        yield update
+
+
+def _line(grade: Grade) -> object:
+    style = STATUS_STYLE.get(grade.status, "")
+    return _text(
+        (f"{grade.student.id} {grade.week}: ", "bold"),
+        (grade.status, style),
+        (f" ({grade.message})" if grade.message else "", "dim"),
+    )
+
+
+def summary(cg: ClassGrades, files: list[Path]) -> None:
+    """The class at a glance: how many were graded, failed to fetch, timed out, were late."""
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"{cg.course}: {', '.join(cg.weeks)}", title_justify="left")
+    for column in ("student", "week", "status", "commit", "late", "points"):
+        table.add_column(column, justify="right" if column == "points" else "left")
+    for g in cg.grades:
+        late = (
+            f"{g.late_days:.1f} d"
+            if g.late_days
+            else (f"{g.late_commits} later" if g.late_commits else "")
+        )
+        table.add_row(
+            g.student.id,
+            g.week,
+            _text((g.status, STATUS_STYLE.get(g.status, ""))),
+            (g.commit or "")[:10],
+            late,
+            f"{g.points:g}/{g.max_points:g}" if g.report else "-",
+        )
+    console.print(table)
+    counts = ", ".join(f"{v} {k}" for k, v in cg.summary.items() if v)
+    console.print(_text(("summary: ", "bold"), (counts, "")))
+    isolation = sorted({g.isolation for g in cg.grades if g.isolation})
+    for words in isolation:
+        console.print(_text(("isolation: ", "bold"), (words, "dim")))
+    if files:
+        console.print(_text(("wrote: ", "bold"), (", ".join(str(f) for f in files[:4]), "")))
+        if len(files) > 4:
+            console.print(_text((f"  and {len(files) - 4} more in {files[0].parent}", "dim")))
