@@ -1,0 +1,203 @@
+"""The Docker grading backend: each submission's checks in a locked-down, throwaway container.
+
+No network, a memory, CPU, process and file-size ceiling, a read-only root with small tmpfs
+scratch, every capability dropped, a non-root user, and an environment that carries nothing
+from the grader's. The grader enforces the wall clock itself (wait, then kill) and removes the
+container whatever happens, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.grading import image
+from mlops_roadmap.grading.model import Limits
+from mlops_roadmap.grading.sandbox import Job, Ran
+
+LABEL = "mlops-roadmap.grading"
+SUBMISSION = "/submission"
+RESULTS = "/results"
+RESULT_FILE = "result.json"
+RESULT_MAX_BYTES = 16 * 1024 * 1024  # a report is kilobytes; anything bigger is not one
+# The whole environment the checks see: nothing of the grader's (tokens, proxies, paths).
+ENVIRONMENT = {
+    "LANG": "C.UTF-8",
+    "HOME": "/home/grader",
+    "TMPDIR": "/tmp",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+    "MLOPS_ROADMAP_COURSE": image.COURSE_IN_IMAGE,
+}
+
+
+class DockerBackend:
+    """Grades in containers from the grading image (built on first use)."""
+
+    name = "docker"
+
+    def __init__(self, image_tag: str | None = None, course_root: Path | None = None) -> None:
+        self.image_tag = image_tag
+        self.course_root = course_root
+        self._engine: Any = None
+        self._lock = threading.Lock()  # `--jobs` lanes share one backend: build the image once
+
+    def unavailable(self) -> str | None:
+        """Why containers cannot be used here: no engine answering, or no base image."""
+        import docker.errors
+
+        try:
+            self._engine = image.client()
+        except RoadmapError as exc:
+            return str(exc)
+        try:
+            self._engine.images.get(self.image_tag or image.BASE)
+        except docker.errors.ImageNotFound:
+            missing = self.image_tag or image.BASE
+            return f"{missing}: image missing; build the base with scripts/base-image.sh"
+        return None
+
+    def run(self, job: Job) -> Ran:
+        """Run the job in a fresh container; a misbehaving submission is data, not an error."""
+        with self._lock:
+            self._engine = engine = self._engine or image.client()
+            self.image_tag = tag = self.image_tag or image.ensure_image(self.course_root)
+        results = job.scratch / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        user = _hand_over(job.submission, results)
+        command = ["python3", "-m", "mlops_roadmap.grading.entry", job.week, SUBMISSION]
+        command += [f"{RESULTS}/{RESULT_FILE}", "--check-seconds", str(job.limits.check_seconds)]
+        started = time.monotonic()
+        container = engine.containers.create(
+            tag,
+            command,
+            **settings(job, results, user),
+            name=f"mlops-roadmap-grading-{job.slot}-{os.getpid()}-{int(started * 1000) % 10**9}",
+        )
+        try:
+            container.start()
+            code, timed_out = _wait(container, job.limits.wall_seconds)
+            output = read_output(container, job.limits.output_kb * 1024)
+        finally:
+            with contextlib.suppress(Exception):
+                container.remove(force=True, v=True)
+        return Ran(
+            result=read_result(results / RESULT_FILE),
+            returncode=code,
+            timed_out=timed_out,
+            output=output,
+            duration=time.monotonic() - started,
+            isolation=describe(job.limits, user),
+        )
+
+
+def settings(job: Job, results: Path, user: str) -> dict[str, Any]:
+    """The container's every restriction, as Docker SDK keyword arguments."""
+    from docker.types import LogConfig, Mount, Ulimit
+
+    limits = job.limits
+    uid, gid = user.split(":")
+    home = f"rw,nosuid,nodev,size=64m,mode=0700,uid={uid},gid={gid}"
+    cap = max(64, limits.output_kb)  # what the engine keeps on disk of a flood of output
+    return {
+        "mounts": [
+            Mount(SUBMISSION, str(job.submission.resolve()), type="bind"),
+            Mount(RESULTS, str(results.resolve()), type="bind"),
+        ],
+        "working_dir": SUBMISSION,
+        "user": user,
+        "environment": dict(ENVIRONMENT),
+        "network_mode": "none",
+        "mem_limit": f"{limits.memory_mb}m",
+        "memswap_limit": f"{limits.memory_mb}m",  # no swap beyond the memory limit
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.processes,
+        "read_only": True,
+        "tmpfs": {
+            "/tmp": f"rw,nosuid,nodev,size={limits.scratch_mb}m,mode=1777",
+            "/home/grader": home,
+        },
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "ulimits": [
+            Ulimit(name="nofile", soft=1024, hard=1024),
+            Ulimit(name="fsize", soft=limits.file_mb << 20, hard=limits.file_mb << 20),
+            Ulimit(name="core", soft=0, hard=0),
+        ],
+        "labels": {LABEL: "1", f"{LABEL}.week": job.week},
+        "log_config": LogConfig(type="json-file", config={"max-size": f"{cap}k", "max-file": "2"}),
+    }
+
+
+def _hand_over(submission: Path, results: Path) -> str:
+    """Give the submission copy and the results folder to the container's user; return it.
+
+    As root the files become uid 10001's (the image's user); otherwise the container runs as
+    the caller's own non-root uid, which already owns them.
+    """
+    if os.geteuid() != 0:
+        return f"{os.getuid()}:{os.getgid()}"
+    uid = image.USER_ID
+    for top in (submission, results):
+        os.chown(top, uid, uid)
+        for path in top.rglob("*"):
+            os.chown(path, uid, uid, follow_symlinks=False)
+    return f"{uid}:{uid}"
+
+
+def _wait(container: Any, seconds: float) -> tuple[int, bool]:
+    """Wait for the container to exit; kill it at the wall-clock limit. (exit code, timed out)"""
+    import requests
+
+    try:
+        status = container.wait(timeout=seconds)
+        return int(status.get("StatusCode", -1)), False
+    except (requests.exceptions.ConnectionError, requests.exceptions.ReadTimeout):
+        with contextlib.suppress(Exception):
+            container.kill()
+        return -9, True
+
+
+def read_output(container: Any, cap: int) -> str:
+    """At most ``cap`` bytes of the container's output, read from the log stream then dropped."""
+    kept: list[bytes] = []
+    size, cut = 0, False
+    stream = container.logs(stdout=True, stderr=True, stream=True, follow=False)
+    try:
+        for chunk in stream:
+            kept.append(chunk[: cap - size])
+            size += min(len(chunk), cap - size)
+            if size >= cap:
+                cut = True
+                break
+    finally:
+        with contextlib.suppress(Exception):
+            stream.close()
+    text = b"".join(kept).decode("utf-8", errors="replace")
+    return text + (f"\n[... output cut at {cap // 1024} KB]" if cut else "")
+
+
+def read_result(path: Path) -> dict[str, Any] | None:
+    """The entry's JSON verdict, or None when it wrote none (or something that is not one)."""
+    try:
+        if path.stat().st_size > RESULT_MAX_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def describe(limits: Limits, user: str) -> str:
+    """The isolation in words, for the gradebook."""
+    cpus = f"{limits.cpus:g} CPU" + ("" if limits.cpus == 1 else "s")
+    return (
+        f"docker container: no network, {limits.memory_mb} MB, {cpus}, "
+        f"{limits.processes} pids, read-only root, uid {user.split(':')[0]}, cap-drop ALL"
+    )
