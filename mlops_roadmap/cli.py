@@ -371,6 +371,12 @@ def grade(
     timeout: Annotated[
         float, typer.Option(help="Wall-clock seconds for one submission's week.")
     ] = 600,
+    image: Annotated[
+        str | None, typer.Option(help="kubernetes: the grading image the pods run (pushed).")
+    ] = None,
+    collect: Annotated[
+        Path | None, typer.Option(help="kubernetes: read the Job's results from this folder.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Grade a class's repositories for some weeks, isolated, into a gradebook and a report."""
@@ -381,13 +387,13 @@ def grade(
     c = _course()
     request = make_request(c, roster, week, deadline, jobs, out, force, timeout)
     with render_grades.grading_progress(not as_json) as progress:
-        graded = do_grade(c, request, backend, progress)
+        graded = do_grade(c, request, backend, progress, image=image, collect=collect)
     if as_json:
         from mlops_roadmap.grading.exports import class_json
 
         _print_json(class_json(graded.grades))
     else:
-        render_grades.summary(graded.grades, graded.files)
+        render_grades.summary(graded.grades, graded.files, graded.bundle)
 
 
 @course_app.command()

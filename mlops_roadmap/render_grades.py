@@ -71,7 +71,7 @@ def _line(grade: Grade) -> object:
     )
 
 
-def summary(cg: ClassGrades, files: list[Path]) -> None:
+def summary(cg: ClassGrades, files: list[Path], bundle: Path | None = None) -> None:
     """The class at a glance: how many were graded, failed to fetch, timed out, were late."""
     from rich.table import Table
 
@@ -103,3 +103,14 @@ def summary(cg: ClassGrades, files: list[Path]) -> None:
         console.print(_text(("wrote: ", "bold"), (", ".join(str(f) for f in files[:4]), "")))
         if len(files) > 4:
             console.print(_text((f"  and {len(files) - 4} more in {files[0].parent}", "dim")))
+    if bundle is not None:
+        console.print(
+            _text(
+                ("kubernetes: ", "bold"),
+                (
+                    f"the Job's bundle is in {bundle.parent.parent}; run it on your cluster as "
+                    "docs/grading-on-kubernetes.md shows, then collect with --collect",
+                    "",
+                ),
+            )
+        )

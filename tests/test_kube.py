@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import kube, podentry
+from mlops_roadmap.grading import kube, kubebundle, podentry
 from mlops_roadmap.grading.model import Limits
 from tests.conftest import Cli
 from tests.test_grading_container import engine, grader_image, week2  # noqa: F401
@@ -57,7 +57,7 @@ def bundle(tmp_path: Path) -> Path:
         folders.append(folder)
     out = tmp_path / "out" / "kubernetes"
     limits = Limits(memory_mb=1024, cpus=0.5)
-    kube.write_bundle(out, "MLOps Fall 2026", submissions(folders), "reg.example/g:1", limits)
+    kubebundle.write_bundle(out, "MLOps Fall 2026", submissions(folders), "reg.example/g:1", limits)
     return out
 
 
@@ -160,11 +160,11 @@ def test_collect_reads_results_back(tmp_path: Path) -> None:
     (tmp_path / "0.json").write_text(json.dumps({"index": 0, "returncode": 0, "result": {}}))
     (tmp_path / "1.json.tmp").write_text("{half")
     (tmp_path / "notes.json").write_text("{}")
-    found = kube.collect(tmp_path)
+    found = kubebundle.collect(tmp_path)
     assert list(found) == [0]
-    assert kube.ran(found[0]).returncode == 0
+    assert kubebundle.ran(found[0]).returncode == 0
     with pytest.raises(RoadmapError, match="copy the results back first"):
-        kube.collect(tmp_path / "missing")
+        kubebundle.collect(tmp_path / "missing")
 
 
 def test_unpack_refuses_escapes(tmp_path: Path) -> None:
@@ -210,11 +210,11 @@ def test_pod_entry_reports_its_index(tmp_path: Path) -> None:
     (folder / "notes").mkdir(parents=True)
     (folder / "notes" / "README.md").write_text("no week folder here\n")
     out = tmp_path / "kubernetes"
-    kube.write_bundle(out, "c", submissions([folder]), "img", Limits(wall_seconds=60))
+    kubebundle.write_bundle(out, "c", submissions([folder]), "img", Limits(wall_seconds=60))
     assert pod_run(out, 0, 0, tmp_path) == 0
     (run_dir,) = (out / "results").iterdir()
     assert [p.name for p in (run_dir / "0").iterdir()] == ["0.json"]
-    verdict = kube.collect(run_dir)[0]
+    verdict = kubebundle.collect(run_dir)[0]
     assert (verdict["student"], verdict["week"], verdict["commit"]) == (
         "student-0",
         "week02",
@@ -229,7 +229,7 @@ def test_pod_entry_reports_its_index(tmp_path: Path) -> None:
     assert verdict["isolation"].startswith("kubernetes pod: no network (NetworkPolicy), 2048 MB")
     # A pod given another index's folder reports it, and grades nothing.
     assert pod_run(out, 5, 0, tmp_path) == podentry.CANNOT_RUN
-    error = kube.collect(run_dir)[5]["error"]
+    error = kubebundle.collect(run_dir)[5]["error"]
     assert (
         error.startswith("cannot grade index 5: ValueError: index.json is c-") and " #0, " in error
     )
@@ -248,7 +248,7 @@ def test_pod_entry_in_the_grading_image(
     folders = [week2(cli, tmp_path / f"ws{i}", solved=i == 0) for i in range(2)]
     out = tmp_path / "kubernetes"
     limits = Limits(wall_seconds=300, check_seconds=120)
-    kube.write_bundle(out, "c", submissions(folders), grader_image, limits)
+    kubebundle.write_bundle(out, "c", submissions(folders), grader_image, limits)
     (job,) = docs(out / "job.yaml")
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]
@@ -283,7 +283,7 @@ def test_pod_entry_in_the_grading_image(
             remove=True,
         )
     (run_dir,) = (out / "results").iterdir()
-    found = kube.collect(run_dir)
+    found = kubebundle.collect(run_dir)
     assert sorted(found) == [0, 1]
     assert found[0]["result"]["passed"] is True, found[0]
     assert found[1]["result"]["passed"] is False

@@ -18,6 +18,7 @@ from mlops_roadmap.roadmap import Week
 class Graded:
     grades: ClassGrades
     files: list[Path]
+    bundle: Path | None = None  # the Kubernetes Job's bundle, when one was written
 
 
 def parse_deadline(text: str | None) -> datetime | None:
@@ -86,10 +87,31 @@ def grade(
     request: grader.Request,
     backend_name: str,
     progress: grader.Progress | None = None,
+    *,
+    image: str | None = None,
+    collect: Path | None = None,
 ) -> Graded:
-    """Grade the class and write every output file into ``request.out``."""
+    """Grade the class and write every output file into ``request.out``.
+
+    With the kubernetes backend, a first run packs the submissions and the Job's manifests
+    (grades are ``queued``); a run with ``collect`` reads the pods' verdicts back.
+    """
     from mlops_roadmap.grading import exports
 
-    backend = backends.choose(backend_name)
-    result = grader.grade_class(course, request, backend, progress)
-    return Graded(result, exports.write_all(result, request.out))
+    if collect is not None and backend_name != "kubernetes":
+        raise RoadmapError("--collect reads a Kubernetes Job's results: add --backend kubernetes")
+    if backend_name != "kubernetes":
+        result = grader.grade_class(course, request, backends.choose(backend_name), progress)
+        return Graded(result, exports.write_all(result, request.out))
+    from mlops_roadmap.grading import image as grading_image
+    from mlops_roadmap.grading import kubebackend
+
+    if collect is not None:
+        result = grader.grade_class(course, request, kubebackend.Collector(collect), progress)
+        return Graded(result, exports.write_all(result, request.out))
+    stager = kubebackend.Stager(request.out / "kubernetes" / "staging")
+    result = grader.grade_class(course, request, stager, progress)
+    name = f"{course.plan.course.id}-{request.roster.stem}"
+    chosen = image or grading_image.tag(course.root)
+    bundle = stager.finish(request.out / "kubernetes", name, chosen, request.limits, request.jobs)
+    return Graded(result, exports.write_all(result, request.out), bundle)

@@ -20,8 +20,10 @@ def _make(name: str) -> Backend:
 
 def choose(name: str) -> Backend:
     """The backend called ``name``; ``auto`` is Docker when an engine answers, else the jail."""
-    if name not in NAMES or name == "kubernetes":
+    if name not in NAMES:
         raise RoadmapError(f"unknown sandbox backend {name!r}: choose one of {', '.join(NAMES)}")
+    if name == "kubernetes":  # a batch system, not a sandbox: `grade` drives it itself
+        raise RoadmapError("the kubernetes backend writes a Job bundle: use `grade --backend`")
     if name == "auto":
         docker = _make("docker")
         return docker if docker.unavailable() is None else _make("process")

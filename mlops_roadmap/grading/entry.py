@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("result", type=Path, help="where to write the JSON verdict")
     parser.add_argument("--check-seconds", type=float, default=None)
     args = parser.parse_args(argv)
+    args.result = args.result.absolute()  # the checks run from the submission folder
     from mlops_roadmap import course, runner, venvs
     from mlops_roadmap.errors import RoadmapError
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         code = 0
     except (RoadmapError, ValueError) as exc:
         answer, code = {"error": str(exc)}, CANNOT_RUN
+    args.result.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.result.with_name(args.result.name + ".tmp")
     tmp.write_text(json.dumps(answer), encoding="utf-8")
     tmp.replace(args.result)

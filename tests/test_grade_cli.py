@@ -1,0 +1,110 @@
+"""`grade` end to end on a small real class: right and wrong work, a missing repository, a late
+commit, the gradebook's reuse, and the Kubernetes bundle collected back into the same grades."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import classroom
+from tests.conftest import Cli
+
+LATE = "2026-12-03T12:00:00+00:00"  # two days after the deadline below
+DEADLINE = "2026-12-01T23:59+00:00"
+
+
+@pytest.fixture(scope="module")
+def roster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("class")
+    template, folder = classroom.template(root / "template")
+    right = classroom.student(template, folder, root / "ada", classroom.solution())
+    classroom.student(template, folder, root / "bob", None)
+    # carol: a scaffold on time, the solution two days late
+    carol = classroom.student(template, folder, root / "carol", None)
+    (carol / folder / "train.py").write_text(classroom.solution(), encoding="utf-8")
+    classroom.commit(carol, "late fix", LATE)
+    rows = [
+        ("ada", "Ada", str(right)),
+        ("bob", "Bob", str(root / "bob")),
+        ("carol", "Carol", str(carol)),
+        ("dan", "Dan", str(root / "missing")),
+    ]
+    return classroom.roster(root / "roster.csv", rows)
+
+
+def grades_of(stdout: str) -> dict[str, dict]:
+    return {g["student"]: g for g in json.loads(stdout)["grades"]}
+
+
+def test_grades_a_class_and_reuses_unchanged_grades(roster: Path, cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("grade", roster, "--week", "2", "--backend", "process", "--out", out)
+    first = cli(*args, "--deadline", DEADLINE, "--json", timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    grades = grades_of(first.stdout)
+    assert (grades["ada"]["status"], grades["ada"]["points"]) == ("graded", 12)
+    assert grades["bob"]["status"] == "graded" and grades["bob"]["points"] < 12
+    # The course's policy is a penalty: carol's late solution is graded, 3 days x 10% off.
+    carol = grades["carol"]
+    assert (carol["late_commits"], carol["late_days"] > 1.5) == (1, True)
+    assert carol["points"] == pytest.approx(12 * 0.7)
+    assert grades["dan"]["status"] == "fetch-failed"
+    assert "process jail" in grades["ada"]["isolation"]
+    for name in ("gradebook.csv", "grades.json", "report.html", "junit/ada.xml"):
+        assert (out / name).is_file(), name
+    assert "ada,Ada," in (out / "gradebook.csv").read_text()
+
+    again = cli(*args, "--deadline", DEADLINE, "--json", timeout=600)
+    summary = json.loads(again.stdout)["summary"]
+    assert summary["reused"] == 3 and grades_of(again.stdout) == grades
+
+    human = cli(*args, "--deadline", DEADLINE, "--force", timeout=600)
+    assert human.returncode == 0
+    assert "summary:" in human.stdout and "fetch-failed" in human.stdout
+
+
+def test_bad_input_is_a_clear_error(roster: Path, cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,repo\nada,,/x\n")
+    done = cli("grade", bad, "--week", "2", "--out", tmp_path / "o")
+    assert done.returncode == 1 and "row 2, column 'name'" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = cli("grade", roster, "--week", "7", "--out", tmp_path / "o")
+    assert done.returncode == 1 and "no automated checks" in done.stderr
+    done = cli("grade", roster, "--week", "2", "--deadline", "friday", "--out", tmp_path / "o")
+    assert done.returncode == 1 and "not an ISO 8601 time" in done.stderr
+
+
+def test_kubernetes_bundle_is_collected_into_the_same_grades(
+    roster: Path, cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ("grade", roster, "--week", "2", "--backend", "kubernetes", "--out", out, "--json")
+    staged = cli(*args, "--image", "registry.example.edu/grader:1", timeout=300)
+    assert staged.returncode == 0, staged.stderr[-3000:]
+    queued = grades_of(staged.stdout)
+    assert {g["status"] for g in queued.values()} == {"queued", "fetch-failed"}
+    job = (out / "kubernetes" / "job.yaml").read_text()
+    assert "registry.example.edu/grader:1" in job and "completionMode: Indexed" in job
+    (run,) = [p for p in (out / "kubernetes" / "submissions").iterdir() if p.is_dir()]
+    # What each pod does on the cluster, done here: the pod's own entry point, per index.
+    for folder in sorted(p for p in run.iterdir() if p.is_dir()):
+        results = out / "kubernetes" / "results" / run.name / folder.name
+        subprocess.run(
+            [sys.executable, "-m", "mlops_roadmap.grading.podentry", "--run", run.name,
+             "--submissions", folder, "--results", results, "--work", tmp_path / "w" / folder.name,
+             "--tmp", tmp_path / "t"],
+            env={**os.environ, "JOB_COMPLETION_INDEX": folder.name},
+            check=True, timeout=300,
+        )  # fmt: skip
+    collected = cli(*args, "--collect", out / "kubernetes" / "results" / run.name, timeout=300)
+    assert collected.returncode == 0, collected.stderr[-3000:]
+    grades = grades_of(collected.stdout)
+    assert (grades["ada"]["status"], grades["ada"]["points"]) == ("graded", 12)
+    assert grades["bob"]["status"] == "graded" and grades["bob"]["points"] < 12
+    assert grades["ada"]["isolation"].startswith("kubernetes")
