@@ -49,7 +49,10 @@ for path in [{str(outside)!r}, "/tmp/outside-{TOKEN}", {str(grader_file.parent /
     return {
         "forkbomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
         "        pass\n",
-        "loop-after-answer": solution + "\nwhile True:\n    pass\n",
+        "loop-after-answer": solution.replace(
+            "sys.exit(main())",
+            "main()\n    while True:  # the answer is written; never exit\n        pass",
+        ),
         "memory-hog": "hog = bytearray(64 * 2**30)\n" + solution,
         "flood": "import sys\nfor _ in range(1024):\n    sys.stdout.buffer.write(b'x' * 2**20)\n"
         + solution,
