@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     c = course.load(REPO)
-    backend = backends.choose(args.backend)
+    backend = backends.choose(args.backend, c.root)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         made = time.perf_counter()

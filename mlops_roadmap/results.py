@@ -87,9 +87,7 @@ def report_from_json(data: dict[str, object]) -> RunReport:
     checks = data.get("checks")
     if not isinstance(checks, list):
         raise ValueError("report has no list of checks")
-    results = tuple(
-        CheckResult(**{k: v for k, v in c.items() if k in names}) for c in checks
-    )
+    results = tuple(CheckResult(**{k: v for k, v in c.items() if k in names}) for c in checks)
     for r in results:
         if r.outcome not in OUTCOMES:
             raise ValueError(f"check {r.id!r} has unknown outcome {r.outcome!r}")

@@ -9,7 +9,6 @@ container whatever happens, Ctrl-C included.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
@@ -19,13 +18,12 @@ from typing import Any
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.grading import image
 from mlops_roadmap.grading.model import Limits
-from mlops_roadmap.grading.sandbox import Job, Ran
+from mlops_roadmap.grading.sandbox import Job, Ran, read_verdict
 
 LABEL = "mlops-roadmap.grading"
 SUBMISSION = "/submission"
 RESULTS = "/results"
 RESULT_FILE = "result.json"
-RESULT_MAX_BYTES = 16 * 1024 * 1024  # a report is kilobytes; anything bigger is not one
 # The whole environment the checks see: nothing of the grader's (tokens, proxies, paths).
 ENVIRONMENT = {
     "LANG": "C.UTF-8",
@@ -184,14 +182,8 @@ def read_output(container: Any, cap: int) -> str:
 
 
 def read_result(path: Path) -> dict[str, Any] | None:
-    """The entry's JSON verdict, or None when it wrote none (or something that is not one)."""
-    try:
-        if path.stat().st_size > RESULT_MAX_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    """The entry's JSON verdict; a link or anything but a plain file is no verdict."""
+    return read_verdict(path)
 
 
 def describe(limits: Limits, user: str) -> str:

@@ -148,6 +148,7 @@ def _week(
     request: Request, backend: Backend, fetched: fetch.Fetched, base: Grade, week: Week, slot: int
 ) -> Grade:
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{base.student.id}-{week.id}-"))
+    scratch.chmod(0o711)  # a sandbox's own user must reach the submission inside
     try:
         tree = scratch / "submission"
         assert base.commit is not None

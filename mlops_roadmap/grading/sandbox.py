@@ -8,6 +8,9 @@ timeout, a crash, a flood of output): that is data in ``Ran``.
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,3 +52,24 @@ class Backend(Protocol):
 
     def run(self, job: Job) -> Ran:
         """Run the job's checks in isolation and report what happened."""
+
+
+RESULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+def read_verdict(path: Path) -> dict[str, Any] | None:
+    """The entry's JSON verdict at ``path``: a plain file, never a link (which could point at
+    the grader's files), not over 16 MB; None when there is no such verdict."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_size > RESULT_MAX_BYTES:
+            return None
+        try:
+            data = json.loads(f.read(RESULT_MAX_BYTES))
+        except ValueError:
+            return None
+    return data if isinstance(data, dict) else None
