@@ -4,7 +4,6 @@ student, nothing reaches the grader's secrets or files, and every other grade is
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 

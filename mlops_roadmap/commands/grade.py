@@ -101,7 +101,8 @@ def grade(
     if collect is not None and backend_name != "kubernetes":
         raise RoadmapError("--collect reads a Kubernetes Job's results: add --backend kubernetes")
     if backend_name != "kubernetes":
-        result = grader.grade_class(course, request, backends.choose(backend_name, course.root), progress)
+        backend = backends.choose(backend_name, course.root)
+        result = grader.grade_class(course, request, backend, progress)
         return Graded(result, exports.write_all(result, request.out))
     from mlops_roadmap.grading import image as grading_image
     from mlops_roadmap.grading import kubebackend
