@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 OUTPUT_CAP = 1_000_000  # bytes kept of each stream
+_LIVE: set[subprocess.Popen[bytes]] = set()  # every command running now, from any thread
+_LIVE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def run(
         )
     except OSError as exc:
         return ProcessResult(argv, 127, "", f"cannot start {argv[0]}: {exc}", 0.0, False)
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
     readers = [_Reader(proc.stdout), _Reader(proc.stderr)]  # type: ignore[arg-type]
     for reader in readers:
         reader.start()
@@ -110,8 +114,19 @@ def run(
     finally:
         # Done, timed out or interrupted: whatever the command left in its group goes too.
         kill_group(proc)
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
         for reader in readers:
             reader.join(timeout=5)
     duration = time.monotonic() - start
     code = -9 if timed_out else proc.returncode
     return ProcessResult(argv, code, readers[0].text(), readers[1].text(), duration, timed_out)
+
+
+def kill_all() -> None:
+    """Kill every command still running (all threads): Ctrl-C in one thread stops them all."""
+    with _LIVE_LOCK:
+        running = list(_LIVE)
+    for proc in running:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)

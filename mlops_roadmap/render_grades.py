@@ -6,6 +6,7 @@ only modules that build Rich output.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,10 +55,11 @@ def grading_progress(enabled: bool = True) -> Iterator[Progress | None]:
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
 
-        def update(grade: Grade, done: int, total: int) -> None:
-            if grade.status != "graded":
+        def update(grade: Grade | None, done: int, total: int) -> None:
+            if grade is not None and grade.status != "graded":
                 err.print(_line(grade))
-            bar.update(task, completed=done, total=total, description=grade.student.id)
+            who = f"{grade.student.id} {grade.week}" if grade else ""
+            bar.update(task, completed=done, total=total, description=who)
 
         yield update
 
@@ -96,8 +98,8 @@ def summary(cg: ClassGrades, files: list[Path], bundle: Path | None = None) -> N
     console.print(table)
     counts = ", ".join(f"{v} {k}" for k, v in cg.summary.items() if v)
     console.print(_text(("summary: ", "bold"), (counts, "")))
-    isolation = sorted({g.isolation for g in cg.grades if g.isolation})
-    for words in isolation:
+    isolation = sorted({re.sub(r"uid \d+", "a uid per lane", g.isolation) for g in cg.grades})
+    for words in filter(None, isolation):
         console.print(_text(("isolation: ", "bold"), (words, "dim")))
     if files:
         console.print(_text(("wrote: ", "bold"), (", ".join(str(f) for f in files[:4]), "")))

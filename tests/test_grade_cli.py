@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,36 @@ def test_kubernetes_bundle_is_collected_into_the_same_grades(
     assert (grades["ada"]["status"], grades["ada"]["points"]) == ("graded", 12)
     assert grades["bob"]["status"] == "graded" and grades["bob"]["points"] < 12
     assert grades["ada"]["isolation"].startswith("kubernetes")
+
+
+def test_ctrl_c_stops_grading_and_everything_it_started(tmp_path: Path) -> None:
+    token = f"spin-{os.getpid()}-{time.monotonic_ns()}"
+    template, folder = classroom.template(tmp_path / "template")
+    spin = f"import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'while 1: pass', {token!r}])\n"
+    rows = [(f"s{i}", f"S{i}", str(classroom.student(template, folder, tmp_path / f"s{i}", spin)))
+            for i in range(3)]  # fmt: skip
+    roster = classroom.roster(tmp_path / "roster.csv", rows)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "mlops_roadmap", "grade", str(roster), "--week", "2",
+         "--backend", "process", "--out", str(tmp_path / "out")],
+        env={**os.environ, "HOME": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not spinning(token) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert spinning(token), "the submissions never started"
+    grader.send_signal(signal.SIGINT)
+    _, err = grader.communicate(timeout=30)
+    assert grader.returncode == 130, err[-2000:]
+    time.sleep(0.5)
+    assert not spinning(token), "a submission outlived the grader's Ctrl-C"
+
+
+def spinning(token: str) -> bool:
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if token.encode() in (proc / "cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False

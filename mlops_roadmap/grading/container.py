@@ -45,6 +45,7 @@ class DockerBackend:
         self.course_root = course_root
         self._engine: Any = None
         self._lock = threading.Lock()  # `--jobs` lanes share one backend: build the image once
+        self._running: set[Any] = set()
 
     def unavailable(self) -> str | None:
         """Why containers cannot be used here: no engine answering, or no base image."""
@@ -60,6 +61,12 @@ class DockerBackend:
             missing = self.image_tag or image.BASE
             return f"{missing}: image missing; build the base with scripts/base-image.sh"
         return None
+
+    def stop_all(self) -> None:
+        """Kill every container this backend is running (on Ctrl-C); each lane removes its own."""
+        for container in list(self._running):
+            with contextlib.suppress(Exception):
+                container.kill()
 
     def run(self, job: Job) -> Ran:
         """Run the job in a fresh container; a misbehaving submission is data, not an error."""
@@ -78,11 +85,13 @@ class DockerBackend:
             **settings(job, results, user),
             name=f"mlops-roadmap-grading-{job.slot}-{os.getpid()}-{int(started * 1000) % 10**9}",
         )
+        self._running.add(container)
         try:
             container.start()
             code, timed_out = _wait(container, job.limits.wall_seconds)
             output = read_output(container, job.limits.output_kb * 1024)
         finally:
+            self._running.discard(container)
             with contextlib.suppress(Exception):
                 container.remove(force=True, v=True)
         return Ran(

@@ -12,11 +12,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from mlops_roadmap import procs
 from mlops_roadmap.course import Course
 from mlops_roadmap.grading import fetch, gradebook, roster
 from mlops_roadmap.grading.model import ClassGrades, Grade, Limits, Student
@@ -24,7 +25,7 @@ from mlops_roadmap.grading.sandbox import Backend, Job, Ran
 from mlops_roadmap.results import report_from_json
 from mlops_roadmap.roadmap import LatePolicy, Week
 
-Progress = Callable[[Grade, int, int], None]  # (grade just made, done, total)
+Progress = Callable[[Grade | None, int, int], None]  # (grade just made or None, done, total)
 DROPPED = (".venv", "venv", ".mlops-roadmap/state.db", ".mlops-roadmap/backups")
 
 
@@ -54,7 +55,7 @@ def grade_class(
     lanes: queue.Queue[int] = queue.Queue()
     for slot in range(request.jobs):
         lanes.put(slot)
-    total, done, grades, reused = len(students) * len(request.weeks), 0, [], 0
+    total, done, reused = len(students) * len(request.weeks), 0, 0
 
     def one(student: Student) -> list[tuple[Grade, bool]]:
         slot = lanes.get()
@@ -63,15 +64,24 @@ def grade_class(
         finally:
             lanes.put(slot)
 
+    if progress:
+        progress(None, 0, total)
+    pool = ThreadPoolExecutor(max_workers=request.jobs)
     try:
-        with ThreadPoolExecutor(max_workers=request.jobs) as pool:
-            for result in pool.map(one, students):
-                for grade, again in result:
-                    done, reused = done + 1, reused + again
-                    grades.append(grade)
-                    if progress:
-                        progress(grade, done, total)
+        futures = [pool.submit(one, s) for s in students]
+        for future in as_completed(futures):
+            for grade, again in future.result():
+                done, reused = done + 1, reused + again
+                if progress:
+                    progress(grade, done, total)
+        grades = [grade for f in futures for grade, _ in f.result()]  # in roster order
+    except BaseException:  # Ctrl-C: nothing a submission started may outlive the grader
+        pool.shutdown(wait=False, cancel_futures=True)
+        procs.kill_all()
+        getattr(backend, "stop_all", lambda: None)()
+        raise
     finally:
+        pool.shutdown(wait=True)
         book.close()
     return ClassGrades(
         course.plan.course.title,
