@@ -352,50 +352,6 @@ def show(week: WeekWords = None) -> None:
     render.lesson(c.lesson(_week(c, week)))
 
 
-@app.command()
-def grade(
-    roster: Annotated[Path, typer.Argument(help="CSV of id,name,repo[,branch], one per student.")],
-    week: Annotated[list[int], typer.Option("--week", help="A week to grade (repeatable).")],
-    deadline: Annotated[
-        str | None,
-        typer.Option(help="Grade the last commit at or before this time (2026-12-01T23:59+01:00)."),
-    ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Submissions graded at once.")] = 2,
-    out: Annotated[Path, typer.Option(help="Where the gradebook and reports go.")] = Path("grades"),
-    backend: Annotated[
-        str, typer.Option(help="Sandbox: auto (Docker if it answers), process, docker, kubernetes.")
-    ] = "auto",
-    force: Annotated[
-        bool, typer.Option("--force", help="Re-grade even what is unchanged.")
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option(help="Wall-clock seconds for one submission's week.")
-    ] = 600,
-    image: Annotated[
-        str | None, typer.Option(help="kubernetes: the grading image the pods run (pushed).")
-    ] = None,
-    collect: Annotated[
-        Path | None, typer.Option(help="kubernetes: read the Job's results from this folder.")
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Grade a class's repositories for some weeks, isolated, into a gradebook and a report."""
-    from mlops_roadmap import render_grades
-    from mlops_roadmap.commands.grade import grade as do_grade
-    from mlops_roadmap.commands.grade import make_request
-
-    c = _course()
-    request = make_request(c, roster, week, deadline, jobs, out, force, timeout)
-    with render_grades.grading_progress(not as_json) as progress:
-        graded = do_grade(c, request, backend, progress, image=image, collect=collect)
-    if as_json:
-        from mlops_roadmap.grading.exports import class_json
-
-        _print_json(class_json(graded.grades))
-    else:
-        render_grades.summary(graded.grades, graded.files, graded.bundle)
-
-
 @course_app.command()
 def verify(
     week: Annotated[
@@ -412,6 +368,9 @@ def verify(
     result = do_verify(_course(), week, announce)
     render.verification(result)
     raise typer.Exit(1 if result.problems else 0)
+
+
+from mlops_roadmap import cli_grade  # noqa: E402, F401  (registers `grade`)
 
 
 def main() -> None:
