@@ -186,6 +186,23 @@ def test_solutions_inside_a_bound_folder_are_hidden(
 
 
 @needs_namespaces
+def test_a_course_below_tmp_stays_visible_over_the_scratch_tmp(job: Job) -> None:
+    """A checkout (course, virtual environment) under /tmp must not vanish beneath the jail's
+    own /tmp."""
+    top = Path(tempfile.mkdtemp(prefix="jail-course-", dir="/tmp"))
+    try:
+        shutil.copytree(REPO / "tests" / "fixtures" / "toy-course", top / "course")
+        os.chmod(top, 0o755)
+        code = "import os, sys\nprint(sorted(os.listdir(sys.argv[1])))"
+        args = [PYTHON, "-c", code, str(top / "course")]
+        result, _ = jail.jailed_run(job, args, course_root=top / "course")
+    finally:
+        shutil.rmtree(top)
+    assert result.returncode == 0, result.tail()
+    assert "'checks'" in result.stdout and "'solutions'" not in result.stdout, result.stdout
+
+
+@needs_namespaces
 def test_no_network_but_loopback_works(job: Job) -> None:
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
@@ -452,3 +469,11 @@ def test_jail_overhead_is_small(job: Job) -> None:
     inside = run_python(job, "pass").duration
     print(f"python -c pass: {outside:.3f} s outside, {inside:.3f} s in the jail")
     assert inside < outside + 1.0
+
+
+@needs_root
+def test_root_gets_the_full_jail_not_a_silent_downgrade() -> None:
+    """Where the grader is root (CI here), the namespace jail must build: a regression that
+    breaks it must fail here, not quietly skip the namespace tests."""
+    mode, why = jail.best_mode()
+    assert mode == "namespaces", why

@@ -107,10 +107,12 @@ def build_root(plan: dict[str, Any]) -> None:
         os.chmod(f"{scratch}/{name}", mode)
         if owner:
             os.chown(f"{scratch}/{name}", plan["uid"], plan["gid"])
-    for src, dst, writable in plan["binds"]:
-        bind(src, new + dst, writable)
+    # Scratch first: a bind below /tmp (a checkout or virtual environment there) must land on
+    # top of the scratch /tmp, not be hidden by it.
     for name, dst in (("tmp", "/tmp"), ("shm", "/dev/shm"), ("home", plan["home"])):
         bind(f"{scratch}/{name}", new + dst, True)
+    for src, dst, writable in plan["binds"]:
+        bind(src, new + dst, writable)
     _call(libc.umount2(scratch.encode(), DETACH), "umount scratch")
     os.rmdir(scratch)
     for hidden in plan["hide"]:  # e.g. the course's solutions/, where a parent bind shows it
