@@ -314,6 +314,39 @@ def test_a_gigabyte_of_output_is_capped(job: Job) -> None:
 
 
 @needs_namespaces
+@needs_root
+def test_writes_cannot_fill_the_graders_disk(job: Job) -> None:
+    """Many files each under the size limit: the submission's tmpfs fills, the host's disk does
+    not; and the results folder takes no file but the verdict."""
+    (job.submission / "train.py").write_text("print('mine')\n")
+    code = """
+import os
+written = 0
+try:
+    for i in range(200):  # 200 MB if nothing stopped it
+        with open(f"fill{i}.bin", "wb") as f:
+            f.write(b"x" * (1 << 20))
+        written += 1
+except OSError as exc:
+    print("stopped", type(exc).__name__)
+print("written", written)
+for path in ("/results/extra.bin", "/results/result.json.tmp"):
+    try:
+        open(path, "wb").close()
+        print("created", path)
+    except OSError:
+        pass
+"""
+    result = run_python(job, code)
+    assert "stopped" in result.stdout, result.tail()
+    written = int(result.stdout.split("written ")[1].split()[0])
+    assert written <= job.limits.scratch_mb + 1, result.stdout
+    assert "created" not in result.stdout, result.stdout
+    host = sorted(p.name for p in job.submission.iterdir())
+    assert host == ["train.py"], host  # the run worked on its own copy
+
+
+@needs_namespaces
 def test_file_size_and_scratch_space_are_capped(job: Job) -> None:
     code = """
 import os

@@ -43,10 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         code = 0
     except (RoadmapError, ValueError) as exc:
         answer, code = {"error": str(exc)}, CANNOT_RUN
-    args.result.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.result.with_name(args.result.name + ".tmp")
-    tmp.write_text(json.dumps(answer), encoding="utf-8")
-    tmp.replace(args.result)
+    text = json.dumps(answer)
+    try:
+        args.result.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.result.with_name(args.result.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(args.result)
+    except PermissionError:  # a jail's results folder: only the verdict file itself is writable
+        args.result.write_text(text, encoding="utf-8")
     return code
 
 

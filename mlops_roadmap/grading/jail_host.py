@@ -72,13 +72,22 @@ def prepare(job: Job, plan: dict[str, Any]) -> None:
         (job.scratch / sub).mkdir(exist_ok=True)
     if plan["switch_uid"]:
         kill_uid(plan["uid"])  # held by this run alone: anything running as it is a leftover
-        for path in (job.submission, jail_plan.results_dir(job), job.scratch / "home"):
+        for path in (job.submission, job.scratch / "home"):
             if path.exists():
                 _chown_tree(path, plan["uid"])
+        _one_writable_file(jail_plan.results_dir(job) / "result.json", plan["uid"])
     if plan["mode"] == "plain":
         os.chmod(job.scratch / "tmp", 0o1777)
         if not plan["switch_uid"]:
             _shield_grader()
+
+
+def _one_writable_file(path: Path, uid: int) -> None:
+    """The results folder stays the grader's: the jail's user may only write the verdict file,
+    itself capped by the file-size limit, so it cannot fill the grader's disk."""
+    path.touch()
+    os.chown(path, uid, uid)
+    os.chmod(path.parent, 0o755)
 
 
 def finish(job: Job, plan: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ def make(job: Job, args: list[str], mode: str, course_root: Path, uid: int) -> d
     )
     links, binds = system_binds()
     binds += [(p, p, False) for p in readonly_paths(course_root)]
-    binds += [(str(job.submission), SUBMISSION, True), (str(results_dir(job)), RESULTS, True)]
+    binds += [(str(results_dir(job)), RESULTS, True)]
     return {
         "mode": mode,
         "uid": uid,
@@ -74,12 +74,25 @@ def make(job: Job, args: list[str], mode: str, course_root: Path, uid: int) -> d
         "binds": binds,
         "hide": [str(course_root / "solutions")],
         "scratch_mb": job.limits.scratch_mb,
+        # The submission is copied into a tmpfs of its own size plus the scratch allowance:
+        # however much it writes, the grader's disk is not touched.
+        "copy": [str(job.submission), SUBMISSION, tree_mb(job.submission) + job.limits.scratch_mb],
         "home": home,
         "cwd": places(job, mode)[0],
         "argv": args,
         "env": environment(home, tmp, course_root),
         "rlimits": rlimits(job.limits, mode),
     }
+
+
+def tree_mb(top: Path) -> int:
+    """The megabytes a folder's files hold (rounded up), for the tmpfs that takes a copy."""
+    size = sum(
+        os.lstat(os.path.join(folder, name)).st_size
+        for folder, _, files in os.walk(top)
+        for name in files
+    )
+    return size // 2**20 + 1
 
 
 def system_binds() -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:

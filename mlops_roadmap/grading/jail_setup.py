@@ -113,6 +113,7 @@ def build_root(plan: dict[str, Any]) -> None:
         bind(f"{scratch}/{name}", new + dst, True)
     for src, dst, writable in plan["binds"]:
         bind(src, new + dst, writable)
+    copy_in(plan, new)
     _call(libc.umount2(scratch.encode(), DETACH), "umount scratch")
     os.rmdir(scratch)
     for hidden in plan["hide"]:  # e.g. the course's solutions/, where a parent bind shows it
@@ -123,6 +124,19 @@ def build_root(plan: dict[str, Any]) -> None:
     mount("proc", new + "/proc", "proc", NOSUID | NODEV | NOEXEC)
     pivot(new)
     mount(None, "/", None, REMOUNT | BIND | RDONLY | NOSUID | NODEV)
+
+
+def copy_in(plan: dict[str, Any], new: str) -> None:
+    """The submission, copied into a size-limited tmpfs owned by the jail's user."""
+    import shutil
+
+    src, dst, size_mb = plan["copy"]
+    tmpfs(new + dst, size_mb, "0755")
+    shutil.copytree(src, new + dst, symlinks=True, dirs_exist_ok=True)
+    for folder, dirs, files in os.walk(new + dst):
+        os.lchown(folder, plan["uid"], plan["gid"])
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            os.lchown(os.path.join(folder, name), plan["uid"], plan["gid"])
 
 
 def make_dev(dev: str) -> None:
