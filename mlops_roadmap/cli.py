@@ -1,6 +1,7 @@
 """The command line: thin commands that parse, call one core function, render, and exit.
 
-Exit codes: 0 success, 1 a failed check or a user error (``RoadmapError``), 2 usage, 130 Ctrl-C.
+Exit codes: 0 success, 1 a failed check or a user error (``RoadmapError``), 2 usage, 3 the week
+has no automated checks yet, 130 Ctrl-C.
 """
 
 import sys
@@ -381,4 +382,4 @@ def main() -> None:
         from mlops_roadmap import render
 
         render.error(str(exc))
-        sys.exit(1)
+        sys.exit(exc.exit_code)

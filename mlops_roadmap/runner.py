@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from mlops_roadmap.course import Course
-from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.errors import NoChecks, RoadmapError
 from mlops_roadmap.plugin import Collector, Context, Progress
 from mlops_roadmap.results import RunReport
 from mlops_roadmap.roadmap import Week
@@ -50,7 +50,7 @@ def run_week(
     import pytest
 
     if not course.has_checks(week):
-        raise RoadmapError(
+        raise NoChecks(
             f"{week.id} has no automated checks yet in this course release: work through the "
             f"lesson, then move on with `mlops-roadmap start {week.number + 1} --force`"
         )

@@ -34,7 +34,7 @@ def test_unchecked_week_says_so_plainly(cli: Cli, tmp_path) -> None:  # type: ig
     cli("--course", REPO, "init", ws)
     assert cli("--course", REPO, "start", str(week.number), "--force", cwd=ws).returncode == 0
     result = cli("--course", REPO, "check", cwd=ws)
-    assert result.returncode == 1
+    assert result.returncode == 3  # nothing failed: there is nothing to check (CI tells them apart)
     assert f"{week.id} has no automated checks yet in this course release" in result.stderr
 
 
