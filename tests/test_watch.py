@@ -55,11 +55,17 @@ def test_watch_reruns_on_change_and_exits_130_on_ctrl_c(
     )
     try:
         wait_for_attempts(toy_ws, 1)
+        # `watch` looks for changes from when it says it watches (a save while the checks
+        # still run is not a change): wait for that, as a learner reading the report would.
+        first_note = proc.stderr.readline()  # type: ignore[union-attr]
+        assert "Ctrl-C to stop" in first_note, first_note
+        time.sleep(1.0)
         (week_dir / "answer.txt").write_text("42\n")
         wait_for_attempts(toy_ws, 2)
         time.sleep(1.5)  # the second report is printed just after it is recorded
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
+        err = first_note + err
     finally:
         proc.kill()
     assert proc.returncode == 130
