@@ -68,3 +68,21 @@ def toy_ws(tmp_path: Path, toy_course: Path, cli: Cli) -> Path:
     result = cli("--course", toy_course, "init", ws)
     assert result.returncode == 0, result.stderr
     return ws
+
+
+def run_script(name: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run one of scripts/ (set-up scripts the slow suites need), capturing its output."""
+    return subprocess.run(
+        ["bash", str(REPO / "scripts" / name)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def docker_ready() -> None:
+    """A Docker engine answers and the course's base image exists (started or built if not)."""
+    for name, timeout in (("docker-engine.sh", 300), ("base-image.sh", 900)):
+        done = run_script(name, timeout)
+        assert done.returncode == 0, f"scripts/{name} failed:\n{done.stdout}\n{done.stderr}"

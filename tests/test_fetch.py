@@ -124,3 +124,15 @@ def test_hanging_server_times_out(tmp_path: Path) -> None:
     finally:
         server.close()
     assert time.monotonic() - started < 15
+
+
+def test_an_oversized_tree_is_refused_before_unpacking(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = commit(repo, "big.bin", "x" * 5000, "2026-11-20T10:00:00+00:00")
+    fetched = fetch.fetch(Student("s1", "S", str(repo)), str(repo), tmp_path / "c")
+    assert fetch.tree_bytes(fetched, sha) == 5000
+    monkeypatch.setattr(fetch, "MAX_TREE_BYTES", 4000)
+    with pytest.raises(fetch.FetchFailed, match="over the limit"):
+        fetch.export(fetched, sha, tmp_path / "tree")
+    assert not (tmp_path / "tree").exists()

@@ -28,7 +28,7 @@ from mlops_roadmap.grading import image
 from mlops_roadmap.grading.container import LABEL, DockerBackend
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, docker_ready
 
 FOLDER = "week02-intro-to-ml"
 SOLUTIONS = REPO / "solutions"
@@ -84,22 +84,10 @@ sys.exit(1)
 '''
 
 
-def run_script(name: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(REPO / "scripts" / name)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def grader_image() -> Iterator[str]:
     """The grading image's tag, on a running engine (built when missing)."""
-    for name, timeout in (("docker-engine.sh", 300), ("base-image.sh", 900)):
-        done = run_script(name, timeout)
-        assert done.returncode == 0, f"scripts/{name} failed:\n{done.stdout}\n{done.stderr}"
+    docker_ready()
     yield image.ensure_image(REPO)
 
 
@@ -282,6 +270,7 @@ from pathlib import Path
 from mlops_roadmap.grading.container import DockerBackend
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
+
 try:
     backend = DockerBackend(image_tag=sys.argv[3])
     backend.run(Job("week02", Path(sys.argv[1]), Path(sys.argv[2]), Limits()))

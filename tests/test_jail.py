@@ -494,16 +494,6 @@ def test_week02_reference_solution_passes_in_the_jail(tmp_path: Path, cli: Cli) 
     assert not ran.timed_out and ran.returncode == 0
 
 
-@needs_namespaces
-def test_jail_overhead_is_small(job: Job) -> None:
-    started = time.monotonic()
-    subprocess.run([PYTHON, "-c", "pass"], check=True)
-    outside = time.monotonic() - started
-    inside = run_python(job, "pass").duration
-    print(f"python -c pass: {outside:.3f} s outside, {inside:.3f} s in the jail")
-    assert inside < outside + 1.0
-
-
 @needs_root
 def test_root_gets_the_full_jail_not_a_silent_downgrade() -> None:
     """Where the grader is root (CI here), the namespace jail must build: a regression that

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Cli, clean_env
+from tests.conftest import REPO, Cli, clean_env, docker_ready, run_script
 
 SOLUTION = REPO / "solutions" / "week04"
 FOLDER = "week04-docker-containers"
@@ -135,22 +135,10 @@ def test_engine_script_refuses_a_tcp_host() -> None:
 # --- with a real engine ------------------------------------------------------------------
 
 
-def run_script(name: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(REPO / "scripts" / name)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Any]:
     """A Docker client of a running engine that holds the course base image."""
-    for name, timeout in (("docker-engine.sh", 300), ("base-image.sh", 900)):
-        done = run_script(name, timeout)
-        assert done.returncode == 0, f"scripts/{name} failed:\n{done.stdout}\n{done.stderr}"
+    docker_ready()
     import docker
 
     client = docker.from_env()

@@ -9,16 +9,17 @@ following links: a symbolic link that points outside the repository is dropped a
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tarfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from mlops_roadmap import procs
 from mlops_roadmap.grading.model import Student
 
 FETCH_TIMEOUT = 300  # seconds for one clone or fetch
+LOCAL_TIMEOUT = 120  # seconds for git's work on the cache (rev-list, ls-tree, archive)
 MAX_TREE_BYTES = 512 * 1024 * 1024  # a submission's files, unpacked
 TIP = "refs/grading/tip"
 SAFE_ENV = {
@@ -108,43 +109,61 @@ def pick(fetched: Fetched, deadline: datetime | None) -> Pick:
         return Pick(fetched.tip, 0, 0.0)
     with git.Repo(fetched.path) as repo:
         stamp = f"@{int(deadline.timestamp())}"
-        before = repo.git.rev_list("-1", "--first-parent", f"--before={stamp}", TIP) or None
-        late = repo.git.rev_list("--first-parent", f"--after={stamp}", TIP).split()
+        limit = {"kill_after_timeout": LOCAL_TIMEOUT}
+        before = repo.git.rev_list("-1", "--first-parent", f"--before={stamp}", TIP, **limit)
+        late = repo.git.rev_list("--first-parent", f"--after={stamp}", TIP, **limit).split()
         days = 0.0
         if late:
             last = repo.commit(TIP).committed_date
             days = max(0.0, (last - deadline.timestamp()) / 86400)
-        return Pick(before, len(late), days)
+        return Pick(before or None, len(late), days)
 
 
 def export(fetched: Fetched, commit: str, dest: Path) -> list[str]:
-    """Unpack ``commit``'s tree into ``dest`` (new); return notes on what was left out."""
-    import git
+    """Unpack ``commit``'s tree into ``dest`` (new); return notes on what was left out.
 
-    buffer = io.BytesIO()
-    with git.Repo(fetched.path) as repo:
-        repo.archive(buffer, treeish=commit, format="tar")
-    buffer.seek(0)
+    The tree's size is read from git before anything is written, so a huge (or highly
+    compressible) tree is refused without unpacking it; the archive is spooled to disk.
+    """
+    size = tree_bytes(fetched, commit)
+    if size > MAX_TREE_BYTES:
+        raise FetchFailed(f"the tree at {commit[:12]} holds {size >> 20} MB: over the limit")
+    archive = dest.with_name(dest.name + ".tar")
+    done = procs.run(
+        ["git", "-C", fetched.path, "archive", "--format=tar", f"--output={archive}", commit],
+        timeout=LOCAL_TIMEOUT,
+        env={**os.environ, **SAFE_ENV},
+    )
+    if done.returncode != 0:
+        raise FetchFailed(f"git archive failed at {commit[:12]}: {done.tail(1)}")
     dest.mkdir(parents=True)
     notes: list[str] = []
-    total = 0
-    with tarfile.open(fileobj=buffer) as tar:
-        members = []
-        for member in tar.getmembers():
-            total += max(member.size, 0)
-            if member.issym() and not _inside(dest, member):
-                notes.append(
-                    f"dropped symlink {member.name} -> {member.linkname} (leaves the repo)"
-                )
-                continue
-            if not (member.isfile() or member.isdir() or member.issym()):
-                notes.append(f"dropped {member.name} (not a file, folder or symlink)")
-                continue
-            members.append(member)
-        if total > MAX_TREE_BYTES:
-            raise FetchFailed(f"the tree at {commit[:12]} holds {total >> 20} MB: over the limit")
-        tar.extractall(dest, members=members, filter="data")
+    try:
+        with tarfile.open(archive) as tar:
+            members = []
+            for member in tar.getmembers():
+                if member.issym() and not _inside(dest, member):
+                    notes.append(
+                        f"dropped symlink {member.name} -> {member.linkname} (leaves the repo)"
+                    )
+                elif not (member.isfile() or member.isdir() or member.issym()):
+                    notes.append(f"dropped {member.name} (not a file, folder or symlink)")
+                else:
+                    members.append(member)
+            tar.extractall(dest, members=members, filter="data")
+    finally:
+        archive.unlink(missing_ok=True)
     return notes
+
+
+def tree_bytes(fetched: Fetched, commit: str) -> int:
+    """What the files of ``commit``'s tree hold, from git's object sizes."""
+    import git
+
+    with git.Repo(fetched.path) as repo:
+        listing = repo.git.ls_tree("-r", "-l", commit, kill_after_timeout=LOCAL_TIMEOUT)
+    sizes = (line.split(None, 4)[3] for line in listing.splitlines() if line.strip())
+    return sum(int(size) for size in sizes if size.isdigit())
 
 
 def _inside(dest: Path, member: tarfile.TarInfo) -> bool:

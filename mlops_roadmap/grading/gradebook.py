@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -52,6 +53,7 @@ class Gradebook:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.lock = threading.Lock()  # the `--jobs` lanes share this one connection
         try:
             found = self.db.execute("PRAGMA user_version").fetchone()[0]
             if found > VERSION:
@@ -73,16 +75,17 @@ class Gradebook:
 
     def reusable(self, student: Student, week: str, key: str) -> Grade | None:
         """The stored grade for the same commit, checks and settings, if any."""
-        row = self.db.execute(
-            "SELECT status, data FROM grades WHERE student=? AND week=? AND key=?",
-            (student.id, week, key),
-        ).fetchone()
+        with self.lock:
+            row = self.db.execute(
+                "SELECT status, data FROM grades WHERE student=? AND week=? AND key=?",
+                (student.id, week, key),
+            ).fetchone()
         if row is None or row[0] not in REUSABLE:
             return None
         return grade_from_json(json.loads(row[1]), student)
 
     def store(self, grade: Grade, key: str) -> None:
-        with self.db:
+        with self.lock, self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
