@@ -1,8 +1,10 @@
-"""The engine's pytest plugin: fixtures and markers for checks, and outcome collection.
+"""The engine's pytest plugin: markers for checks, and each check's verdict from its reports.
 
-Checks are pytest functions; this plugin gives them the learner's workspace, week folder,
-interpreter and a subprocess runner, turns markers into points, hints and required tools, and
-collects each check's verdict as a ``CheckResult`` without any of pytest's own output.
+Checks are pytest functions; ``VerdictRecorder`` turns markers into points, hints and required
+tools, and builds each check's ``CheckResult`` from pytest's own ``TestReport``s (as pytest's
+junitxml plugin builds its records), without any of pytest's output. What a check raised is
+turned into plain fields on the report (``user_properties``) when the report is made, so a
+verdict never depends on a live exception object and reports stay serialisable.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mlops_roadmap.checking import CheckBlocked, CheckFailed
 from mlops_roadmap.results import CheckResult
 from mlops_roadmap.roadmap import Week
 
-Progress = Callable[[int, int, str], None]
+CheckStarted = Callable[[int, int, str], None]  # (number of the check, how many, its title)
 KEY = pytest.StashKey["Context"]()
 MARKERS = (
     "points(n): what the check is worth (default 1)",
@@ -30,6 +32,11 @@ MARKERS = (
     "timeout(seconds): the check's wall-clock limit (default 300)",
 )
 DEFAULT_TIMEOUT = 300
+PREFIX = "mlops_roadmap."  # user_properties the engine keeps for itself (never shown as notes)
+VERDICT = PREFIX + "verdict"  # (outcome, expected, found, hint) of the first phase that raised
+TITLE = PREFIX + "title"
+POINTS = PREFIX + "points"
+HINT = PREFIX + "hint"
 
 
 @dataclass
@@ -39,21 +46,22 @@ class Context:
     workspace: Path
     week_dir: Path
     week: Week
-    progress: Progress | None = None
+    course_root: Path
+    on_check: CheckStarted | None = None
     results: list[CheckResult] = field(default_factory=list)
     learner_seconds: float = 0.0
     probes: dict[str, tools.Probe] = field(default_factory=dict)
     check_limit: float | None = None  # caps every check's timeout (grading sets it)
 
 
-class Collector:
-    """Registered once per run; records each check's phases and builds its verdict."""
+class VerdictRecorder:
+    """Registered once per run; records each check's reports and builds its verdict."""
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.errors: dict[str, BaseException | None] = {}
         self.total = 0
-        self.done = 0
+        self.started = 0
+        self.phases: dict[str, list[pytest.TestReport]] = {}
         self.interrupted = False
 
     def pytest_keyboard_interrupt(self) -> None:
@@ -81,8 +89,9 @@ class Collector:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if self.context.progress is not None:
-            self.context.progress(self.done + 1, self.total, _title(item))
+        self.started += 1
+        if self.context.on_check is not None:
+            self.context.on_check(self.started, self.total, _title(item))
         for mark in item.iter_markers("requires"):
             for tool in mark.args:
                 seen = self.context.probes.get(tool) or tools.probe(tool)
@@ -92,20 +101,6 @@ class Collector:
                         f"needs {tool}, which is not reachable here: {seen.detail}", seen.fix
                     )
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if call.excinfo is not None and item.nodeid not in self.errors:
-            self.errors[item.nodeid] = call.excinfo.value
-        report.duration = call.duration
-        item.stash.setdefault(_DURATION, []).append(call.duration)
-        return report
-
-    def pytest_runtest_logfinish(self, nodeid: str) -> None:
-        self.done += 1
-
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
         limit = float(_marker_arg(item, "timeout", DEFAULT_TIMEOUT))
@@ -113,7 +108,51 @@ class Collector:
             limit = min(limit, self.context.check_limit)
         with _alarm(limit):
             yield
-        self.context.results.append(_verdict(item, self.errors.get(item.nodeid)))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        report.duration = call.duration
+        if call.when == "setup":
+            report.user_properties += [
+                (TITLE, _title(item)),
+                (POINTS, float(_marker_arg(item, "points", 1))),
+                (HINT, str(_marker_arg(item, "hint", ""))),
+            ]
+        if call.excinfo is not None:
+            report.user_properties.append((VERDICT, _classify(call.excinfo.value)))
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.phases.setdefault(report.nodeid, []).append(report)
+        if report.when == "teardown":
+            self.context.results.append(verdict(self.phases.pop(report.nodeid)))
+
+
+def verdict(reports: list[pytest.TestReport]) -> CheckResult:
+    """One check's verdict from the reports of its phases (setup, call, teardown)."""
+    props: dict[str, Any] = {}
+    notes: list[str] = []
+    for report in reports:
+        for key, value in report.user_properties:
+            if not key.startswith(PREFIX):
+                notes.append(f"{key} {value}")
+            elif key != VERDICT or VERDICT not in props:  # the first phase that raised decides
+                props[key] = value
+    outcome, expected, found, hint = props.get(VERDICT, ("passed", "", "", ""))
+    return CheckResult(
+        id=reports[0].nodeid,
+        title=str(props.get(TITLE, reports[0].nodeid)),
+        outcome=outcome,
+        expected=expected,
+        found=found,
+        hint=hint or str(props.get(HINT, "")),
+        points=float(props.get(POINTS, 1.0)),
+        duration=sum(r.duration for r in reports),
+        notes=", ".join(dict.fromkeys(notes)),
+    )
 
 
 class CheckTimeout(BaseException):
@@ -136,9 +175,6 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-_DURATION = pytest.StashKey[list[float]]()  # phase durations of one check
-
-
 def _title(item: pytest.Item) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else item.name
@@ -149,30 +185,8 @@ def _marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
     return mark.args[0] if mark is not None and mark.args else default
 
 
-def _verdict(item: pytest.Item, error: BaseException | None) -> CheckResult:
-    outcome, expected, found, hint = _classify(error)
-    return CheckResult(
-        id=item.nodeid,
-        title=_title(item),
-        outcome=outcome,
-        expected=expected,
-        found=found,
-        hint=hint or str(_marker_arg(item, "hint", "")),
-        points=float(_marker_arg(item, "points", 1)),
-        duration=_duration(item),
-        notes=", ".join(f"{key} {value}" for key, value in item.user_properties),
-    )
-
-
-def _duration(item: pytest.Item) -> float:
-    phases: list[float] = item.stash.get(_DURATION, [])
-    return sum(phases)
-
-
-def _classify(error: BaseException | None) -> tuple[str, str, str, str]:
+def _classify(error: BaseException) -> tuple[str, str, str, str]:
     """(outcome, expected, found, hint) for what a check raised; a hint of '' means the marker's."""
-    if error is None:
-        return "passed", "", "", ""
     if isinstance(error, CheckBlocked):
         return "blocked", "", error.reason, error.hint
     if isinstance(error, CheckFailed):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mlops_roadmap.commands.doctor import Finding
     from mlops_roadmap.commands.learn import FileDiff, Hints
     from mlops_roadmap.commands.verify import Verification
-    from mlops_roadmap.plugin import Progress
+    from mlops_roadmap.plugin import CheckStarted
     from mlops_roadmap.progress import Overview
     from mlops_roadmap.results import CheckResult, RunReport
     from mlops_roadmap.roadmap import Week
@@ -81,7 +81,7 @@ def warning(message: str) -> None:
 
 
 @contextmanager
-def live_progress(enabled: bool = True) -> Iterator[Progress | None]:
+def live_progress(enabled: bool = True) -> Iterator[CheckStarted | None]:
     """A live status line on stderr while checks run; a no-op when disabled or not a terminal."""
     err = _console(stderr=True)
     if not enabled or not err.is_terminal:

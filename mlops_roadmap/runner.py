@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from mlops_roadmap import checklib
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import NoChecks, RoadmapError
-from mlops_roadmap.plugin import Collector, Context, Progress
+from mlops_roadmap.plugin import CheckStarted, Context, VerdictRecorder
 from mlops_roadmap.results import RunReport
 from mlops_roadmap.roadmap import Week
 
@@ -21,6 +22,7 @@ def pytest_args(checks: Path, verbose: bool, select: str | None) -> list[str]:
         str(INI),
         "--rootdir",
         str(checks),
+        *checklib.pytest_args(checks.parent),
         "-p",
         "no:cacheprovider",
         "--import-mode=importlib",
@@ -43,7 +45,7 @@ def run_week(
     *,
     verbose: bool = False,
     select: str | None = None,
-    progress: Progress | None = None,
+    on_check: CheckStarted | None = None,
     check_limit: float | None = None,
 ) -> RunReport:
     """Run ``week``'s checks against ``week_dir`` and return every check's verdict."""
@@ -56,19 +58,23 @@ def run_week(
         )
     if not week_dir.is_dir():
         raise RoadmapError(f"{week_dir}: no such folder: run `mlops-roadmap start {week.number}`")
-    context = Context(workspace, week_dir, week, progress, check_limit=check_limit)
+    context = Context(workspace, week_dir, week, course.root, on_check, check_limit=check_limit)
     started = time.monotonic()
-    collector = Collector(context)
-    code = pytest.main(
-        pytest_args(course.checks(week), verbose, select),
-        plugins=["mlops_roadmap.plugin", "mlops_roadmap.fixtures", collector],
-    )
-    if collector.interrupted:
+    recorder = VerdictRecorder(context)
+    checks = course.checks(week)
+    try:
+        code = pytest.main(
+            pytest_args(checks, verbose, select),
+            plugins=["mlops_roadmap.fixtures", recorder],
+        )
+    finally:
+        checklib.forget(checks.parent)
+    if recorder.interrupted:
         raise KeyboardInterrupt
     if code == pytest.ExitCode.USAGE_ERROR or (
         code == pytest.ExitCode.INTERNAL_ERROR and not context.results
     ):
-        raise RoadmapError(f"{course.checks(week)}: pytest could not run the checks (exit {code})")
+        raise RoadmapError(f"{checks}: pytest could not run the checks (exit {code})")
     if select and not context.results:
         raise RoadmapError(f"no check of {week.id} matches '{select}'")
     return RunReport(

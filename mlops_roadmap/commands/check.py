@@ -8,7 +8,7 @@ from pathlib import Path
 from mlops_roadmap import progress, runner
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.plugin import Progress
+from mlops_roadmap.plugin import CheckStarted
 from mlops_roadmap.results import RunReport
 from mlops_roadmap.roadmap import Week
 from mlops_roadmap.state import Attempt, Outcome, Store, now
@@ -49,7 +49,7 @@ def check(
     *,
     verbose: bool = False,
     select: str | None = None,
-    progress_cb: Progress | None = None,
+    progress_cb: CheckStarted | None = None,
 ) -> CheckOutcome:
     """Run the checks, record the attempt, and say which week a pass unlocked."""
     report = runner.run_week(
@@ -59,7 +59,7 @@ def check(
         ws.week_dir(week),
         verbose=verbose,
         select=select,
-        progress=progress_cb,
+        on_check=progress_cb,
     )
     report = replace(report, commit=ws.commit())
     if select:  # a partial run is shown, not recorded: it cannot pass a week
