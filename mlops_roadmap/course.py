@@ -1,4 +1,5 @@
-"""A course on disk: ``roadmap.yaml`` plus folders that mirror each other by week id."""
+"""A course on disk: ``roadmap.yaml`` plus folders that mirror each other by week id, and the
+course's data sets under ``data/``, laid into the weeks that declare them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from mlops_roadmap import plancache, roadmap
 from mlops_roadmap.errors import RoadmapError
 
 ENV_VAR = "MLOPS_ROADMAP_COURSE"
-FOLDERS = ("weeks", "templates", "checks", "solutions")
+FOLDERS = ("weeks", "templates", "checks", "solutions")  # by week id; data/ is by data set
+DATA = "data"
+GRADED_PARTS = ("roadmap.yaml", "weeks", "templates", "checks", DATA)  # never solutions/
 PREPARE = "prepare.sh"  # in solutions/weekNN: the commands a finished learner has run
 
 
@@ -32,6 +35,25 @@ class Course:
 
     def solution(self, week: roadmap.Week) -> Path:
         return self.root / "solutions" / week.id
+
+    def data_files(self, week: roadmap.Week) -> list[tuple[str, Path]]:
+        """The data files the week's scaffold lays: (path in the week folder, file under data/)."""
+        files = []
+        for entry in week.data:
+            source = self.root / DATA / entry.source
+            where = roadmap.place(week, f'data["{entry.path}"]')
+            if not source.is_file():
+                raise RoadmapError(
+                    f"{where}: no file {DATA}/{entry.source} in the course: add it, or name a "
+                    f"file under {DATA}/"
+                )
+            template = self.template(week) / entry.path
+            for twin in (template, template.with_name(template.name + ".jinja")):
+                if twin.exists():
+                    rel = twin.relative_to(self.root).as_posix()
+                    raise RoadmapError(f"{where}: {rel} lays the same file: remove one of them")
+            files.append((entry.path, source))
+        return files
 
     def has_checks(self, week: roadmap.Week) -> bool:
         """Whether the week has automated checks yet (a ``test_*.py`` in its checks folder)."""
@@ -84,4 +106,8 @@ def mirror_problems(course: Course) -> list[str]:
             problems.append(f"solutions/{week.id}/: {week.id} has checks but no reference solution")
         if course.solution(week).is_dir() and not course.has_checks(week):
             problems.append(f"checks/{week.id}/: {week.id} has a solution but no checks")
+        try:
+            course.data_files(week)
+        except RoadmapError as exc:
+            problems.append(str(exc))
     return problems
