@@ -33,7 +33,8 @@ class ScaffoldReport:
 
 
 def planned_files(course: Course, week: Week, workspace_name: str) -> Iterator[tuple[str, bytes]]:
-    """Every file of the fresh scaffold (its lesson as README.md included), with its content."""
+    """Every file of the fresh scaffold (its course data and its lesson as README.md included),
+    with its content."""
     template = course.template(week)
     if not template.is_dir():
         raise RoadmapError(f"{template}: missing scaffold for {week.id} (a course bug)")
@@ -43,6 +44,8 @@ def planned_files(course: Course, week: Week, workspace_name: str) -> Iterator[t
             yield rel[: -len(SUFFIX)], _render(course, week, source, workspace_name)
         else:
             yield rel, source.read_bytes()
+    for rel, data in course.data_files(week):
+        yield rel, data.read_bytes()
     yield "README.md", course.lesson(week).read_bytes()
 
 
