@@ -213,12 +213,12 @@ def _export_check(fmt: str, report: "RunReport", output: Path | None) -> None:
 @app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Show your progress through the 24 weeks and what to do next."""
-    from mlops_roadmap import progress, render
+    from mlops_roadmap import render, week_status
 
     c, ws = _course(), _workspace()
     store = ws.store()
     try:
-        view = progress.overview(c, store)
+        view = week_status.overview(c, store)
     finally:
         store.close()
     if as_json:

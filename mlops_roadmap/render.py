@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mlops_roadmap.commands.learn import FileDiff, Hints
     from mlops_roadmap.commands.verify import Verification
     from mlops_roadmap.plugin import CheckStarted
-    from mlops_roadmap.progress import Overview
+    from mlops_roadmap.week_status import Overview
     from mlops_roadmap.results import CheckResult, RunReport
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.scaffold import ScaffoldReport

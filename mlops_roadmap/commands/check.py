@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlops_roadmap import progress, runner
+from mlops_roadmap import runner, week_status
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.plugin import CheckStarted
@@ -30,7 +30,7 @@ def resolve_week(course: Course, ws: Workspace, number: int | None, cwd: Path) -
         return here
     store = ws.store()
     try:
-        weeks = progress.statuses(course, store)
+        weeks = week_status.statuses(course, store)
     finally:
         store.close()
     for status in weeks:
@@ -66,9 +66,9 @@ def check(
         return CheckOutcome(report, None)
     store = ws.store()
     try:
-        before = progress.statuses(course, store)
+        before = week_status.statuses(course, store)
         record(store, report)
-        after = progress.statuses(course, store)
+        after = week_status.statuses(course, store)
     finally:
         store.close()
     unlocked = next(

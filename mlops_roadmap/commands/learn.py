@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from mlops_roadmap import progress
+from mlops_roadmap import week_status
 from mlops_roadmap.course import PREPARE, Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.roadmap import Week
@@ -47,7 +47,7 @@ def solution(course: Course, ws: Workspace, week: Week) -> list[FileDiff]:
     """The reference solution against the learner's files; only after the week passed."""
     store = ws.store()
     try:
-        state = progress.statuses(course, store)[week.number - 1].state
+        state = week_status.statuses(course, store)[week.number - 1].state
     finally:
         store.close()
     if state != "passed":

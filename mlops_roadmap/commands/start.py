@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlops_roadmap import progress, scaffold
+from mlops_roadmap import scaffold, week_status
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.roadmap import Week
@@ -15,7 +15,7 @@ def start(course: Course, ws: Workspace, week: Week, force: bool = False) -> Sca
     store = ws.store()
     try:
         try:
-            progress.require_unlocked(course, store, week)
+            week_status.require_unlocked(course, store, week)
         except RoadmapError:
             if not force:
                 raise

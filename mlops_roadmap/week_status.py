@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.roadmap import Week
 from mlops_roadmap.state import Attempt, Store
 
-STATES = ("locked", "available", "in progress", "passed")
+WeekState = Literal["locked", "available", "in progress", "passed"]
+STATES: tuple[WeekState, ...] = get_args(WeekState)
 
 
 @dataclass(frozen=True)
 class WeekStatus:
+    """One week on the dashboard: its state, whether it has checks, its last attempt."""
+
     week: Week
-    state: str
+    state: WeekState
     checked: bool  # the week has automated checks
     last: Attempt | None
     forced: bool
@@ -42,6 +46,7 @@ def statuses(course: Course, store: Store) -> tuple[WeekStatus, ...]:
     out, previous_passed = [], True
     for week in course.plan.weeks:
         unlocked = previous_passed or week.id in forced
+        state: WeekState
         if week.id in passed:
             state = "passed"
         elif not unlocked:
