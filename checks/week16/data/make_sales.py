@@ -7,11 +7,12 @@ Run from the repository root with the development venv (it needs only the standa
 Every name and e-mail address is invented here from two lists of common US given names and
 surnames, with a fixed seed, so the files are byte-identical on every run; the e-mail domains
 are the ones reserved for examples (RFC 2606). The house columns are real Ames sales taken from
-the week 2 files (see templates/week02/DATA.md).
+the course's Ames data set (see data/ames/DATA.md).
 
 Writes:
-    templates/week16/data/raw/sales.csv   300 sales from week 2's train.csv, 150 owners
-    checks/week16/data/sales.csv          200 sales from the week 2 holdout, 100 other owners
+    data/ames-owners/sales.csv            300 sales from data/ames/train.csv, 150 owners
+                                          (week 16's scaffold lays it as data/raw/sales.csv)
+    checks/week16/data/sales.csv          200 sales from data/ames/holdout.csv, 100 other owners
     checks/week16/data/houses.csv         the first 20 holdout sales, for POST /predict
 """
 
@@ -91,9 +92,9 @@ def sales(source: Path, target: Path, rows: int, owners: int, seed: int) -> None
 
 
 def main() -> None:
-    train = ROOT / "templates" / "week02" / "data" / "raw" / "train.csv"
-    holdout = ROOT / "checks" / "week02" / "data" / "holdout.csv"
-    sales(train, ROOT / "templates" / "week16" / "data" / "raw" / "sales.csv", 300, 150, 16)
+    train = ROOT / "data" / "ames" / "train.csv"
+    holdout = ROOT / "data" / "ames" / "holdout.csv"
+    sales(train, ROOT / "data" / "ames-owners" / "sales.csv", 300, 150, 16)
     sales(holdout, ROOT / "checks" / "week16" / "data" / "sales.csv", 200, 100, 1616)
     with holdout.open(encoding="utf-8") as handle:
         head = [next(handle) for _ in range(21)]
