@@ -130,7 +130,8 @@ def start(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Start a locked week (recorded), and overwrite your files (backed up)."
+            "--force",
+            help="Start a locked week (recorded); update the files you never changed.",
         ),
     ] = False,
 ) -> None:
@@ -287,13 +288,22 @@ def watch(
 
 
 @app.command()
-def solution(week: WeekWords = None) -> None:
+def solution(
+    week: WeekWords = None,
+    changes: Annotated[
+        bool,
+        typer.Option("--changes", help="Show your own changes since the scaffold was laid."),
+    ] = False,
+) -> None:
     """After you pass a week: its reference solution, as a diff against your files."""
     from mlops_roadmap import render
-    from mlops_roadmap.commands.learn import solution as do_solution
+    from mlops_roadmap.commands import learn
 
     c = _course()
-    render.solution(do_solution(c, _workspace(), _week(c, week)))
+    if changes:
+        render.changes(learn.changes(c, _workspace(), _week(c, week)))
+    else:
+        render.solution(learn.solution(c, _workspace(), _week(c, week)))
 
 
 @app.command()
@@ -301,7 +311,7 @@ def reset(
     week: WeekWords = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Scaffold a week afresh; your old folder is kept as a backup."""
+    """Scaffold a week afresh; the files you changed or added are kept in a backup."""
     from mlops_roadmap import render
     from mlops_roadmap.commands.start import reset as do_reset
 
@@ -310,10 +320,10 @@ def reset(
     if (
         not yes
         and sys.stdin.isatty()
-        and not typer.confirm(f"Move {chosen.folder} into a backup and start it afresh?")
+        and not typer.confirm(f"Lay {chosen.folder} afresh, backing up the files you changed?")
     ):
         raise typer.Exit(1)
-    render.scaffolded(do_reset(c, _workspace(), chosen))
+    render.reset(do_reset(c, _workspace(), chosen))
 
 
 @app.command()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from mlops_roadmap.commands.doctor import Finding
-    from mlops_roadmap.commands.learn import FileDiff, Hints
+    from mlops_roadmap.commands.learn import Changes, FileDiff, Hints
     from mlops_roadmap.commands.verify import Verification
     from mlops_roadmap.plugin import CheckStarted
     from mlops_roadmap.week_status import Overview
@@ -34,6 +34,7 @@ MARKS = {
     "blocked": ("⊘", "yellow"),
     "error": ("!", "magenta"),
 }
+BACKUP_LISTED = 20  # a reset lists this many backed-up files, then counts the rest
 STATE_STYLE = {"passed": "green", "in progress": "cyan", "available": "", "locked": "dim"}
 SGR = {
     "bold": "1",
@@ -207,15 +208,37 @@ def scaffolded(report: ScaffoldReport) -> None:
     for label, names, style in (
         ("created", report.created, "green"),
         ("unchanged", report.unchanged, "dim"),
+        ("updated", report.updated, "cyan"),
+        ("outdated", report.outdated, "cyan"),
         ("kept yours", report.kept, "yellow"),
-        ("overwritten", report.overwritten, "red"),
     ):
         for name in names:
             out(_text((f"  {label:>11} ", style), (name, "")))
+    week = report.week
+    if report.outdated:
+        out(_text((f"Outdated: still as laid; `start week {week} --force` updates them.", "cyan")))
     if report.kept:
-        out(_text(("Your versions were kept; `--force` replaces them (with a backup).", "yellow")))
-    if report.backup:
-        out(_text((f"Backup of your previous files: {report.backup}", "yellow")))
+        out(
+            _text(
+                (
+                    "Kept yours: changed since they were laid (or laid before that was "
+                    f"recorded). `reset week {week}` lays the week afresh, backing them up.",
+                    "yellow",
+                )
+            )
+        )
+
+
+def reset(report: ScaffoldReport) -> None:
+    scaffolded(report)
+    if not report.backup:
+        out(_text(("Nothing of yours needed a backup: every old file was as laid.", "dim")))
+        return
+    out(_text((f"Your changed and own files are backed up in {report.backup}:", "yellow")))
+    for name in report.backed_up[:BACKUP_LISTED]:
+        out(_text(("    ", ""), (name, "")))
+    if len(report.backed_up) > BACKUP_LISTED:
+        out(_text((f"    … and {len(report.backed_up) - BACKUP_LISTED} more", "dim")))
 
 
 def hints(h: Hints) -> None:
@@ -231,15 +254,36 @@ def hints(h: Hints) -> None:
 
 
 def solution(diffs: list[FileDiff]) -> None:
-    from rich.syntax import Syntax
-
     for d in diffs:
         if not d.diff:
             out(_text((f"  same as the reference: {d.path}", "dim")))
             continue
         note_ = " (you have no such file)" if d.missing else ""
         out(_text((f"{d.path}{note_}", "bold")))
-        out(Syntax(d.diff, "diff", theme="ansi_dark", background_color="default"))
+        _diff(d.diff)
+
+
+def changes(c: Changes) -> None:
+    out(_text((f"Your changes since the scaffold of {c.week.id} was laid ({c.laid_at})", "bold")))
+    if not c.changed:
+        out(_text(("  none: every file the scaffold laid is as it was", "dim")))
+    for ch in c.changed:
+        if ch.course_changed:
+            why = "deleted; " if ch.deleted else ""
+            out(_text((ch.path, "bold"), (f" ({why}the course changed it since)", "yellow")))
+            continue
+        out(_text((ch.path, "bold"), (" (deleted)" if ch.deleted else "", "yellow")))
+        _diff(ch.diff)
+    if c.own:
+        out(_text(("Your own files (the scaffold did not lay them):", "bold")))
+        for name in c.own:
+            out(_text(("  ", ""), (name, "")))
+
+
+def _diff(text: str) -> None:
+    from rich.syntax import Syntax
+
+    out(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
 
 
 def doctor(findings: list[Finding]) -> None:

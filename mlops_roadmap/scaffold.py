@@ -1,8 +1,8 @@
 """Laying a week's scaffold into the workspace.
 
 One rule, from copier: files ending in ``.jinja`` are rendered with ``StrictUndefined`` (the suffix
-dropped); everything else is copied byte for byte. A file the learner already has is never
-overwritten unless asked, and then it is backed up first.
+dropped); everything else is copied byte for byte. What was laid is recorded (``laid``), so a
+file the learner changed is never replaced: ``--force`` updates only the files still as laid.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlops_roadmap import laid
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.roadmap import Week
@@ -25,11 +26,14 @@ class ScaffoldReport:
     """What laying the scaffold did to each file (paths relative to the week folder)."""
 
     folder: Path
+    week: int
     created: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    overwritten: list[str] = field(default_factory=list)
-    backup: Path | None = None
+    unchanged: list[str] = field(default_factory=list)  # already as the scaffold has it
+    updated: list[str] = field(default_factory=list)  # was as laid: now the course's newer one
+    outdated: list[str] = field(default_factory=list)  # as laid, newer in the course: not forced
+    kept: list[str] = field(default_factory=list)  # changed by the learner since it was laid
+    backup: Path | None = None  # reset: where the learner's changed and own files went
+    backed_up: list[str] = field(default_factory=list)
 
 
 def planned_files(course: Course, week: Week, workspace_name: str) -> Iterator[tuple[str, bytes]]:
@@ -50,30 +54,60 @@ def planned_files(course: Course, week: Week, workspace_name: str) -> Iterator[t
 
 
 def lay(course: Course, week: Week, ws: Workspace, target: Path, force: bool) -> ScaffoldReport:
-    """Write the scaffold into ``target``; existing different files are kept unless ``force``."""
-    report = ScaffoldReport(target)
+    """Write the scaffold into ``target`` and record what was laid.
+
+    A file that differs from the scaffold is kept; with ``force``, one the learner never changed
+    since it was laid (its sha256 still the record's) is updated to the course's version.
+    """
+    path = ws.laid_record(week)
+    report, files = lay_files(course, week, ws, target, force, laid.load(path))
+    laid.save(path, record(course, week, files))
+    return report
+
+
+def lay_files(
+    course: Course, week: Week, ws: Workspace, target: Path, force: bool, before: laid.Record | None
+) -> tuple[ScaffoldReport, dict[str, str]]:
+    """Lay the files into ``target``; the report, and the sha256 each file is recorded with."""
+    report = ScaffoldReport(target, week.number)
     template = course.template(week)
+    files: dict[str, str] = {}
     for rel, content in planned_files(course, week, ws.root.name):
         dest = target / rel
-        if dest.is_file() and dest.read_bytes() == content:
-            report.unchanged.append(rel)
+        digest = laid.sha256(content)
+        recorded = before.files.get(rel) if before else None
+        fate = _fate(dest, digest, recorded, force)
+        getattr(report, fate).append(rel)
+        if fate in ("kept", "outdated"):
+            if recorded:
+                files[rel] = recorded
             continue
-        if dest.exists() and not force:
-            report.kept.append(rel)
-            continue
-        if dest.exists():
-            report.backup = report.backup or ws.backup_dir() / target.name
-            (report.backup / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(dest, report.backup / rel)
-            report.overwritten.append(rel)
-        else:
-            report.created.append(rel)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(content)
-        source = template / rel
-        if source.is_file():
-            shutil.copymode(source, dest)
-    return report
+        files[rel] = digest
+        if fate != "unchanged":
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(content)
+            source = template / rel
+            if source.is_file():
+                shutil.copymode(source, dest)
+    return report, files
+
+
+def record(course: Course, week: Week, files: dict[str, str]) -> laid.Record:
+    """The record of ``files`` (path to sha256) laid for ``week`` from ``course``."""
+    info = course.plan.course
+    return laid.Record(week.id, info.id, info.version, files)
+
+
+def _fate(dest: Path, digest: str, recorded: str | None, force: bool) -> str:
+    """Which ScaffoldReport list a planned file with sha256 ``digest`` falls in."""
+    if not dest.exists() and not dest.is_symlink():
+        return "created"
+    current = laid.sha256(dest.read_bytes()) if dest.is_file() else None
+    if current == digest:
+        return "unchanged"
+    if current is None or current != recorded:
+        return "kept"  # the learner's version, or laid before records were kept
+    return "updated" if force else "outdated"
 
 
 def _render(course: Course, week: Week, source: Path, workspace_name: str) -> bytes:

@@ -39,6 +39,10 @@ class Workspace:
     def week_dir(self, week: Week) -> Path:
         return self.root / week.folder
 
+    def laid_record(self, week: Week) -> Path:
+        """The record of what the scaffold laid in ``week``'s folder (see ``laid``)."""
+        return self.root / MARKER / "scaffolds" / f"{week.id}.json"
+
     def backup_dir(self) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         return self.root / MARKER / "backups" / stamp

@@ -105,9 +105,7 @@ def test_missing_tool_blocks_instead_of_failing(cli: Cli, toy_course: Path, toy_
     assert result.returncode == 1  # a blocked check does not pass the week
 
 
-def test_existing_files_are_kept_unless_forced_then_backed_up(
-    cli: Cli, toy_course: Path, toy_ws: Path
-) -> None:
+def test_existing_files_are_kept_even_when_forced(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
     c = ("--course", toy_course)
     cli(*c, "start", "1", cwd=toy_ws)
     answer = toy_ws / "week01-first-steps" / "answer.txt"
@@ -117,10 +115,8 @@ def test_existing_files_are_kept_unless_forced_then_backed_up(
     assert "kept yours answer.txt" in again.stdout
     assert answer.read_text() == "my work\n"
     forced = cli(*c, "start", "1", "--force", cwd=toy_ws)
-    assert "overwritten answer.txt" in forced.stdout
-    assert answer.read_text() == "TODO\n"
-    backups = list((toy_ws / ".mlops-roadmap" / "backups").rglob("answer.txt"))
-    assert [b.read_text() for b in backups] == ["my work\n"]
+    assert "kept yours answer.txt" in forced.stdout
+    assert answer.read_text() == "my work\n"
 
 
 def test_reset_keeps_old_folder_as_backup(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
