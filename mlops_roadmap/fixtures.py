@@ -1,5 +1,6 @@
 """The fixtures every check can use: the learner's workspace, week folder, interpreter, a
-subprocess runner with timeouts, a clean copy of the week folder, and servers under test."""
+subprocess runner with timeouts, a clean copy of the week folder, servers under test, and the
+course's data sets. ``Run``, ``Serve`` and ``CleanCopy`` type the fixtures that are callables."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from mlops_roadmap import procs, servers
 from mlops_roadmap.plugin import KEY, Context
 from mlops_roadmap.roadmap import Week
 from mlops_roadmap.venvs import venv_python
+
+Run = Callable[..., procs.ProcessResult]
+Serve = Callable[..., servers.Server]
+CleanCopy = Callable[..., Path]
 
 
 def _context(request: pytest.FixtureRequest) -> Context:
@@ -40,6 +45,12 @@ def week(request: pytest.FixtureRequest) -> Week:
 
 
 @pytest.fixture(scope="session")
+def course_data(request: pytest.FixtureRequest) -> Path:
+    """The course's data sets (its ``data/`` folder: one copy of each, laid by scaffolds)."""
+    return _context(request).course_root / "data"
+
+
+@pytest.fixture(scope="session")
 def learner_venv(request: pytest.FixtureRequest) -> Path | None:
     """The learner's virtual environment: the week folder's, else the workspace's, else None."""
     ctx = _context(request)
@@ -56,7 +67,7 @@ def learner_python(learner_venv: Path | None) -> Path:
 
 
 @pytest.fixture(scope="session")
-def run(request: pytest.FixtureRequest) -> Callable[..., procs.ProcessResult]:
+def run(request: pytest.FixtureRequest) -> Run:
     """Run a command with a timeout, killing its whole process group; see ``procs.run``."""
     ctx = _context(request)
 
@@ -69,11 +80,13 @@ def run(request: pytest.FixtureRequest) -> Callable[..., procs.ProcessResult]:
 
 
 @pytest.fixture(scope="session")
-def serve() -> Iterator[Callable[..., servers.Server]]:
-    """``serve(args, ready_path="/health", cwd=None, env=None, timeout=60)``: start a server.
+def serve() -> Iterator[Serve]:
+    """``serve(args, ready_path="/health", ready=None, cwd=None, env=None, timeout=60)``: start
+    a server.
 
-    ``{port}`` in the arguments becomes a free loopback port; returns once ``GET ready_path``
-    answers, or raises ``ServerFailed`` with the server's last output. Every server started here
+    ``{port}`` in the arguments becomes a free loopback port; returns once it is ready (``GET
+    ready_path`` answers below 500, or ``ready(server)``, e.g. ``servers.answers("/ping",
+    200)``), or raises ``ServerFailed`` with the server's last output. Every server started here
     is stopped (its whole process group) when the checks end, also on failure and Ctrl-C.
     """
     started: list[servers.Server] = []
@@ -94,7 +107,7 @@ ENVIRONMENTS = {".venv", "venv", "__pycache__", ".git", ".ipynb_checkpoints", ".
 
 
 @pytest.fixture(scope="session")
-def clean_copy(week_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+def clean_copy(week_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> CleanCopy:
     """``clean_copy(*outputs)``: a fresh copy of the week folder, for a run "from a clean start".
 
     Leaves out virtual environments and caches, and the named top-level ``outputs`` (such as

@@ -16,17 +16,22 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+IN_USE = "address already in use"
+OUTPUT_KEPT = 65536
+
 
 class ServerFailed(Exception):
-    """The server did not start or never became ready; ``tail`` holds its last output."""
+    """The server did not start or never became ready; ``tail`` holds its last output and
+    ``output`` all of it (at most its last ``OUTPUT_KEPT`` characters)."""
 
-    def __init__(self, message: str, tail: str) -> None:
+    def __init__(self, message: str, tail: str, output: str = "") -> None:
         super().__init__(message)
         self.tail = tail
+        self.output = output
 
 
 def free_port() -> int:
@@ -60,6 +65,11 @@ class Server:
             last = [errors[-1], "[...]", *last]
         return "\n".join(last) or "(no output)"
 
+    def output(self) -> str:
+        """Everything the server wrote so far (at most its last ``OUTPUT_KEPT`` characters)."""
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return text[-OUTPUT_KEPT:]
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 
@@ -76,17 +86,56 @@ class Server:
         self.log.unlink(missing_ok=True)
 
 
+Ready = Callable[[Server], bool]  # True once the server serves
+
+
+def answers(path: str = "/health", status: int | None = None) -> Ready:
+    """Ready once ``GET path`` answers ``status`` (any status below 500 when None)."""
+
+    def probe(server: Server) -> bool:
+        try:
+            with urllib.request.urlopen(server.url + path, timeout=2) as answer:
+                return status is None or answer.status == status
+        except urllib.error.HTTPError as exc:
+            return exc.code == status if status is not None else exc.code < 500
+        except OSError:
+            return False
+
+    probe.__doc__ = f"GET {path}" + (f" with {status}" if status is not None else "")
+    return probe
+
+
 def start(
     args: Sequence[str | os.PathLike[str]],
     *,
     ready_path: str = "/health",
+    ready: Ready | None = None,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 60,
     port: int | None = None,
 ) -> Server:
-    """Start ``args`` (``{port}`` in any argument becomes the chosen port) and wait until
-    ``GET ready_path`` answers below 500. Raises ``ServerFailed`` (server already stopped)."""
+    """Start ``args`` (``{port}`` in any argument becomes the chosen port) and wait until it is
+    ready: ``ready(server)`` is true, by default once ``GET ready_path`` answers below 500.
+    When the port was chosen here and another program took it first, a second port is tried.
+    Raises ``ServerFailed`` (server already stopped)."""
+    probe = ready or answers(ready_path)
+    try:
+        return _start(args, probe, cwd, env, timeout, port)
+    except ServerFailed as failed:
+        if port is not None or IN_USE not in failed.tail.lower():
+            raise
+    return _start(args, probe, cwd, env, timeout, None)
+
+
+def _start(
+    args: Sequence[str | os.PathLike[str]],
+    ready: Ready,
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    timeout: float,
+    port: int | None,
+) -> Server:
     port = port or free_port()
     log = Path(tempfile.mkstemp(prefix="server-", suffix=".log")[1])
     argv = [str(a).replace("{port}", str(port)) for a in args]
@@ -105,14 +154,18 @@ def start(
             raise ServerFailed(f"cannot start {argv[0]}: {exc}", "") from None
     server = Server(port, proc, log)
     try:
-        _wait_ready(server, ready_path, timeout)
+        _wait_ready(server, ready, timeout)
+    except ServerFailed as failed:
+        failed.output = server.output()
+        server.stop()
+        raise
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def _wait_ready(server: Server, path: str, timeout: float) -> None:
+def _wait_ready(server: Server, ready: Ready, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not server.alive():
@@ -120,15 +173,10 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
                 f"the server exited with status {server.proc.returncode} before it was ready",
                 server.tail(),
             )
-        try:
-            with urllib.request.urlopen(server.url + path, timeout=2):
-                return
-        except urllib.error.HTTPError as exc:
-            if exc.code < 500:
-                return
-        except OSError:
-            pass
+        if ready(server):
+            return
         time.sleep(0.2)
+    what = ready.__doc__ or "its readiness probe"
     raise ServerFailed(
-        f"the server did not answer GET {path} on {server.url} within {timeout:g} s", server.tail()
+        f"the server did not answer {what} on {server.url} within {timeout:g} s", server.tail()
     )

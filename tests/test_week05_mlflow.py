@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import importlib.util
 import json
 import os
 import shutil
@@ -21,12 +20,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from mlops_roadmap import course, scaffold, servers, venvs, workspace
+from mlops_roadmap import tracking as tracking_store
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli
 
@@ -45,19 +44,6 @@ TRACKING = {
 }
 REPRODUCE = "test_week05_2_tracking.py::test_models_reproduce_rmse"
 CLEAN_START = "test_week05_3_training.py::test_train_logs_a_run"
-
-
-def load_store_module(week: str) -> ModuleType:
-    path = REPO / "checks" / week / "tracking_store.py"
-    spec = importlib.util.spec_from_file_location(f"test_{week}_tracking_store", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tracking_store = load_store_module("week05")
 
 
 # -- building workspaces and running the checks ---------------------------------------------
@@ -135,16 +121,6 @@ def closed_port() -> int:
 
 
 # -- where the store is: env.sh, read without MLflow -----------------------------------------
-
-
-def test_data_copies_match_week2() -> None:
-    """Weeks 5-6 ship week 2's data and holdout byte for byte (make_week_data.py writes week 2)."""
-    for week in ("week05", "week06"):
-        for name in ("train.csv", "test.csv"):
-            copy = REPO / "templates" / week / "data" / "raw" / name
-            assert copy.read_bytes() == (REPO / "templates/week02/data/raw" / name).read_bytes()
-        holdout = REPO / "checks" / week / "data" / "holdout.csv"
-        assert holdout.read_bytes() == (REPO / "checks/week02/data/holdout.csv").read_bytes()
 
 
 @pytest.mark.parametrize(

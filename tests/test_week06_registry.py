@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import importlib.util
 import json
 import os
 import shutil
@@ -24,37 +23,25 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import model_serving as model_server
 from mlops_roadmap import course, scaffold, servers, venvs, workspace
+from mlops_roadmap import tracking as tracking_store
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli, clean_env
 
 WEEK = 6
 FOLDER = "week06-model-registry-serving"
 CHECKS = REPO / "checks" / "week06"
-HOLDOUT = CHECKS / "data" / "holdout.csv"
+HOLDOUT = REPO / "data" / "ames" / "holdout.csv"
 CHAMPION_URI = "models:/ames-price@champion"
 LOADS = "test_week06_2_registry.py::test_champion_predicts_unseen_houses"
 PROMOTE = "test_week06_3_promote.py::test_promote_picks_best_and_is_idempotent"
 SERVED = "test_week06_4_serving.py::test_served_predictions_match"
 BAD = "test_week06_4_serving.py::test_bad_payload_rejected"
-
-
-def load(name: str, checks: Path = CHECKS) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"test_week06_{name}", checks / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-model_server = load("model_server")
-tracking_store = load("tracking_store", CHECKS.parent / "week05")  # shared by weeks 5 and 6
 
 
 def closed_port() -> int:

@@ -6,7 +6,6 @@ checks start is left running. Also the PromQL tokeniser on its own.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO, Cli
+from tests.conftest import Cli
 from tests.test_week09_api import check, edit, make_week, outcomes, tree_hashes
 
 WEEK = 10
@@ -37,12 +36,8 @@ MIDDLEWARE_COUNT = "        REQUESTS.labels(request.method, endpoint, str(status
 
 
 def monitoring() -> ModuleType:
-    path = REPO / "checks" / "week10" / "monitoring.py"
-    spec = importlib.util.spec_from_file_location("tests_week10_monitoring", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    from mlops_checks import monitoring as module
+
     return module
 
 

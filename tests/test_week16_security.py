@@ -9,20 +9,18 @@ a virtual environment layered on this one), then broken by editing files or with
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from mlops_roadmap import course
+from mlops_checks import secret_scan as scan
+from mlops_roadmap import course, tokens
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli
 
@@ -57,19 +55,6 @@ GIT_ID = {
     "GIT_COMMITTER_NAME": "Test Learner",
     "GIT_COMMITTER_EMAIL": "learner@example.com",
 }
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"week16_test_{name}", CHECKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-scan = load("secret_scan")
-tokens = load("jwt_tokens")
 
 
 # -- the secret scanner ---------------------------------------------------------------------

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from mlops_roadmap.checking import blocked, expect, fail
+from mlops_checks.environment import expect_imports, import_errors
+from mlops_roadmap.checking import blocked, expect
+from mlops_roadmap.fixtures import Run
 
 LIBRARIES = ("numpy", "pandas", "matplotlib", "seaborn")
-PROBE = """
-import importlib, json, sys
-missing = []
-for name in sys.argv[1:]:
-    try:
-        importlib.import_module(name)
-    except Exception as exc:
-        missing.append(f"{name} ({type(exc).__name__}: {exc})")
-print(json.dumps(missing))
-"""
 INSTALL_HINT = (
     "From the workspace root: `python -m venv .venv`, then "
     "`.venv/bin/pip install -r {folder}/requirements.txt`."
@@ -43,20 +32,11 @@ def test_virtual_environment_exists(learner_venv: Path | None, workspace: Path) 
 @pytest.mark.points(1)
 @pytest.mark.hint("Install the week's requirements into the workspace .venv with pip.")
 def test_libraries_import(
-    run: Callable[..., Any], learner_venv: Path | None, learner_python: Path, week_dir: Path
+    run: Run, learner_venv: Path | None, learner_python: Path, week_dir: Path
 ) -> None:
     """numpy, pandas, matplotlib and seaborn import in the virtual environment"""
     hint = INSTALL_HINT.format(folder=week_dir.name)
     if learner_venv is None:
         blocked("there is no virtual environment to import from yet", hint=hint)
-    result = run([learner_python, "-c", PROBE, *LIBRARIES], timeout=120)
-    if result.returncode != 0:
-        fail(expected=f"{learner_python} to start", found=result.tail(5), hint=hint)
-    lines = result.stdout.strip().splitlines()
-    missing = json.loads(lines[-1]) if lines else ["anything (the probe printed nothing)"]
-    expect(
-        not missing,
-        expected=f"{', '.join(LIBRARIES)} to import with {learner_python}",
-        found="cannot import " + "; ".join(missing),
-        hint=hint,
-    )
+    errors = import_errors(run, learner_python, LIBRARIES)
+    expect_imports(errors, ", ".join(LIBRARIES), learner_python, week_dir)

@@ -144,4 +144,4 @@ def predictions(
     if not lines:
         failure = {"error": f"loading the models failed: {result.tail(4)}"}
         return dict.fromkeys(MODELS, failure)
-    return json.loads(lines[-1][len(MARKER) :])
+    return dict(json.loads(lines[-1][len(MARKER) :]))

@@ -78,7 +78,7 @@ def model_output(predictions: dict[str, Any], kind: str, table: str, rows: int) 
             hint="Save the whole fitted Pipeline (preprocessing included) with joblib.dump; "
             "the logistic one predicts the label 0 or 1 (price > 160000).",
         )
-    values = info["predictions"][table]
+    values: list[float] = info["predictions"][table]
     expect(
         len(values) == rows,
         expected=f"{rows} predictions for the {rows} rows of {table}",
@@ -91,7 +91,7 @@ def model_output(predictions: dict[str, Any], kind: str, table: str, rows: int) 
 def read_metrics(folder: Path) -> dict[str, Any]:
     """metrics.json of the clean run, or fail saying what is wrong with it."""
     try:
-        data = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(
             expected="metrics.json holding a JSON object",

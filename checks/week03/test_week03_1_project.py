@@ -62,10 +62,10 @@ def test_dvc_project(inspection: dict[str, Any], run: Any, week_dir: Path, works
             found=found,
             hint=hint,
         )
-    problem = commit_state(run, week_dir, [".dvc/config"])
+    uncommitted = commit_state(run, week_dir, [".dvc/config"])
     expect(
-        problem is None,
+        uncommitted is None,
         expected=".dvc/config committed to git, so that a clone is a DVC project too",
-        found=str(problem),
+        found=str(uncommitted),
         hint="`git add .dvc .dvcignore && git commit -m 'Initialise DVC'` in the week folder.",
     )

@@ -25,6 +25,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,16 +100,16 @@ class Engine:
         api, mine = self.client.api, {"label": f"{RUN_LABEL}={self.run_id}"}
         listed = quietly(lambda: [c["Id"] for c in api.containers(all=True, filters=mine)])
         for cid in {*(listed or []), *self.containers}:
-            quietly(lambda cid=cid: api.remove_container(cid, force=True, v=True))
+            quietly(partial(api.remove_container, cid, force=True, v=True))
         tagged = quietly(lambda: [i["Id"] for i in api.images(filters=mine)]) or []
         for iid in tagged:
-            quietly(lambda iid=iid: api.remove_image(iid, force=True))
+            quietly(partial(api.remove_image, iid, force=True))
         # Layers of a build that stopped half-way: untagged, so removing one also prunes its
         # untagged parents; one still in use by another image is refused and stays.
         layers = self.leftovers()
         for iid in layers:
-            quietly(lambda iid=iid: api.remove_image(iid))
-        return any(quietly(lambda i=i: api.inspect_image(i)) for i in {*tagged, *layers})
+            quietly(partial(api.remove_image, iid))
+        return any(quietly(partial(api.inspect_image, i)) for i in {*tagged, *layers})
 
     def leftovers(self) -> list[str]:
         """The layers our builds made, and any the engine committed on top of them after an

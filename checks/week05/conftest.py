@@ -1,31 +1,27 @@
 """Week 5 fixtures: the learner's MLflow tracking store, and what it holds.
 
-The store is the one env.sh declares (tracking_store.py). Everything MLflow knows is gathered
-once, by probe_tracking.py run in the learner's interpreter through `run`: mlflow (5-7 s to
-import) never loads in the engine.
+The store is the one env.sh declares (``mlops_roadmap.tracking``). Everything MLflow knows is
+gathered once, by probe_tracking.py run in the learner's interpreter through `run`
+(``mlops_checks.mlflow_probe``): mlflow (5-7 s to import) never loads in the engine.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks import HOLDOUT_CSV, mlflow_probe
+from mlops_checks.mlflow_probe import MARKER, Facts
+from mlops_roadmap import tracking
 from mlops_roadmap.checking import blocked
-
-if TYPE_CHECKING:
-    from tracking_store import Problem, Store
+from mlops_roadmap.fixtures import CleanCopy, Run
 
 CHECKS_DIR = Path(__file__).resolve().parent
-HOLDOUT_CSV = CHECKS_DIR / "data" / "holdout.csv"
 PROBE = CHECKS_DIR / "probe_tracking.py"
-MARKER = "PROBE-JSON:"
 EXPERIMENT = "ames-housing"
 MAX_RUNS = 20  # newest finished runs whose models are loaded: bounds the probe's time
 PROBE_TIMEOUT = 240
@@ -38,61 +34,19 @@ FIRST_STORE = (
 )
 
 
-def _load(name: str) -> ModuleType:
-    """A module next to this file, under a name of its own (importlib mode adds no path)."""
-    spec = importlib.util.spec_from_file_location(f"week05_{name}", CHECKS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-tracking_store = _load("tracking_store")
-
-
 def run_probe(
-    run: Callable[..., Any], python: Path, store_uri: str, cwd: Path, args: Sequence[str | Path]
+    run: Run, python: Path, store_uri: str, cwd: Path, args: Sequence[str]
 ) -> dict[str, Any]:
     """probe_tracking.py's answer, or {"crash": what went wrong} when it printed none."""
-    result = run(
-        [python, PROBE, MARKER, EXPERIMENT, MAX_RUNS, *args],
-        cwd=cwd,
-        env=tracking_store.probe_env(store_uri),
-        timeout=PROBE_TIMEOUT,
-    )
-    answer = tracking_store.parse_probe(result.stdout, MARKER)
-    if answer is not None:
-        return answer
-    if result.timed_out:
-        return {"crash": f"the MLflow probe ran for more than {PROBE_TIMEOUT} s and was stopped"}
-    return {"crash": f"the MLflow probe failed (exit {result.returncode}): {result.tail(6)}"}
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the learner's interpreter and tracking store hold."""
-
-    store: Store
-    problem: Problem | None
-    answer: dict[str, Any]
-
-    @property
-    def import_errors(self) -> list[str]:
-        if "crash" in self.answer:
-            return [self.answer["crash"]]
-        return list(self.answer.get("imports", {}).get("errors", []))
-
-    @property
-    def tracking(self) -> dict[str, Any]:
-        return dict(self.answer.get("store") or {})
+    argv = [python, PROBE, MARKER, EXPERIMENT, MAX_RUNS, *args]
+    return mlflow_probe.run_probe(run, argv, store_uri, cwd, PROBE_TIMEOUT)
 
 
 @pytest.fixture(scope="session")
-def facts(run: Callable[..., Any], learner_python: Path, week_dir: Path) -> Facts:
+def facts(run: Run, learner_python: Path, week_dir: Path) -> Facts:
     """One probe run: the imports, then (when the store is there) its runs and their models."""
-    store = tracking_store.declared_store(week_dir)
-    problem = tracking_store.store_problem(store)
+    store = tracking.declared_store(week_dir)
+    problem = tracking.store_problem(store)
     tables = [f"test={week_dir / 'data' / 'raw' / 'test.csv'}", f"holdout={HOLDOUT_CSV}"]
     args = ["--imports-only"] if problem else tables
     return Facts(store, problem, run_probe(run, learner_python, store.uri, week_dir, args))
@@ -107,7 +61,7 @@ def experiment(facts: Facts) -> dict[str, Any]:
         if facts.problem.blocked:
             blocked(facts.problem.found, hint=facts.problem.hint)
         blocked("the tracking store cannot be read yet", hint=FIRST_STORE)
-    tracking = facts.tracking
+    tracking = facts.store_facts
     if tracking.get("error") or not tracking.get("experiment"):
         blocked(f"the experiment {EXPERIMENT!r} cannot be read yet", hint=FIRST_STORE)
     if tracking["experiment"]["stage"] != "active":
@@ -141,7 +95,7 @@ class CleanTraining:
 
 @pytest.fixture(scope="module")
 def clean_training(
-    run: Callable[..., Any], clean_copy: Callable[..., Path], learner_python: Path
+    run: Run, clean_copy: CleanCopy, learner_python: Path
 ) -> CleanTraining:
     """train.py run in a fresh copy with MLFLOW_TRACKING_URI at a new SQLite file there.
 
@@ -152,7 +106,7 @@ def clean_training(
     uri = f"sqlite:///{db}"
     if not (folder / "train.py").is_file():
         return CleanTraining(uri, 2, False, "train.py is missing from the week folder", {})
-    env = tracking_store.probe_env(uri)
+    env = tracking.probe_env(uri)
     result = run([learner_python, "train.py"], cwd=folder, env=env, timeout=TRAIN_TIMEOUT)
     answer: dict[str, Any] = {}
     if result.returncode == 0 and db.is_file():

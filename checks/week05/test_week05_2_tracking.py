@@ -11,14 +11,12 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks.mlflow_probe import Facts
 from mlops_roadmap.checking import blocked, expect, fail
-
-if TYPE_CHECKING:
-    from conftest import Facts
 
 HOLDOUT_CSV = Path(__file__).resolve().parent / "data" / "holdout.csv"
 EXPERIMENT = "ames-housing"
@@ -78,7 +76,7 @@ def test_store_holds_experiment(facts: Facts) -> None:
             found=facts.problem.found,
             hint=facts.problem.hint,
         )
-    tracking = facts.tracking
+    tracking = facts.store_facts
     if tracking.get("error"):
         fail(
             expected=f"MLflow to read the tracking store {store.uri} ({store.origin})",

@@ -1,33 +1,29 @@
 """Week 6 fixtures: the registered model ames-price, promote.py at work, the champion served.
 
-The tracking store is the one env.sh declares (week 5's tracking_store.py). MLflow only
+The tracking store is the one env.sh declares (``mlops_roadmap.tracking``). MLflow only
 ever runs in the learner's interpreter: probe_registry.py gathers the registry's facts once,
 probe_promote.py runs promote.py, and `mlflow models serve` serves the champion
-(model_server.py), all started through `run` or in a process group of their own.
+(``mlops_checks.model_serving``), all started through `run` or in a process group of their own.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks import HOLDOUT_CSV, mlflow_probe, model_serving
+from mlops_checks.mlflow_probe import MARKER, Facts
+from mlops_checks.model_serving import Served
+from mlops_roadmap import tracking
 from mlops_roadmap.checking import blocked
-
-if TYPE_CHECKING:
-    from model_server import Served
-    from tracking_store import Problem, Store
+from mlops_roadmap.fixtures import CleanCopy, Run
+from mlops_roadmap.tracking import Store
 
 CHECKS_DIR = Path(__file__).resolve().parent
-HOLDOUT_CSV = CHECKS_DIR / "data" / "holdout.csv"
-MARKER = "PROBE-JSON:"
 MODEL = "ames-price"
 ALIAS = "champion"
 CHAMPION_URI = f"models:/{MODEL}@{ALIAS}"
@@ -37,74 +33,29 @@ FIRST_IMPORT = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import'
 FIRST_MODEL = f"Make the check 'The registered model {MODEL} has at least two versions' pass first."
 
 
-def _load(name: str, path: Path | None = None) -> ModuleType:
-    """A module next to this file (or at ``path``), under a name of its own (importlib mode
-    adds no path)."""
-    path = path or CHECKS_DIR / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"week06_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-tracking_store = _load("tracking_store", CHECKS_DIR.parent / "week05" / "tracking_store.py")
-model_server = _load("model_server")
-
-
 def run_probe(
-    run: Callable[..., Any],
+    run: Run,
     python: Path,
     script: str,
     store_uri: str,
     cwd: Path,
-    args: Sequence[str | Path],
+    args: Sequence[str],
     timeout: float = PROBE_TIMEOUT,
 ) -> dict[str, Any]:
     """A probe script's answer, or {"crash": what went wrong} when it printed none."""
-    result = run(
-        [python, CHECKS_DIR / script, MARKER, MODEL, ALIAS, *args],
-        cwd=cwd,
-        env=tracking_store.probe_env(store_uri),
-        timeout=timeout,
-    )
-    answer = tracking_store.parse_probe(result.stdout, MARKER)
-    if answer is not None:
-        return answer
-    if result.timed_out:
-        return {"crash": f"the MLflow probe ran for more than {timeout:g} s and was stopped"}
-    return {"crash": f"the MLflow probe failed (exit {result.returncode}): {result.tail(6)}"}
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the learner's interpreter and model registry hold."""
-
-    store: Store
-    problem: Problem | None
-    answer: dict[str, Any]
-
-    @property
-    def import_errors(self) -> list[str]:
-        if "crash" in self.answer:
-            return [self.answer["crash"]]
-        return list(self.answer.get("imports", {}).get("errors", []))
-
-    @property
-    def registry(self) -> dict[str, Any]:
-        return dict(self.answer.get("store") or {})
+    argv = [python, CHECKS_DIR / script, MARKER, MODEL, ALIAS, *args]
+    return mlflow_probe.run_probe(run, argv, store_uri, cwd, timeout)
 
 
 @pytest.fixture(scope="session")
 def store(week_dir: Path) -> Store:
-    return tracking_store.declared_store(week_dir)
+    return tracking.declared_store(week_dir)
 
 
 @pytest.fixture(scope="session")
-def facts(run: Callable[..., Any], learner_python: Path, week_dir: Path, store: Store) -> Facts:
+def facts(run: Run, learner_python: Path, week_dir: Path, store: Store) -> Facts:
     """One probe run: the imports, then (when the store is there) the model and its champion."""
-    problem = tracking_store.store_problem(store)
+    problem = tracking.store_problem(store)
     args = ["--imports-only"] if problem else [f"holdout={HOLDOUT_CSV}"]
     answer = run_probe(run, learner_python, "probe_registry.py", store.uri, week_dir, args)
     return Facts(store, problem, answer)
@@ -117,9 +68,9 @@ def registry(facts: Facts) -> dict[str, Any]:
         blocked("MLflow does not import in the workspace virtual environment", hint=FIRST_IMPORT)
     if facts.problem is not None and facts.problem.blocked:
         blocked(facts.problem.found, hint=facts.problem.hint)
-    if facts.problem is not None or not facts.registry.get("model"):
+    if facts.problem is not None or not facts.store_facts.get("model"):
         blocked(f"the registered model {MODEL} cannot be read yet", hint=FIRST_MODEL)
-    return facts.registry
+    return facts.store_facts
 
 
 @pytest.fixture(scope="session")
@@ -154,8 +105,8 @@ def promote_store(store: Store, week_dir: Path, copy: Path) -> tuple[str, bool]:
 def promotion(
     registry: dict[str, Any],
     facts: Facts,
-    run: Callable[..., Any],
-    clean_copy: Callable[..., Path],
+    run: Run,
+    clean_copy: CleanCopy,
     learner_python: Path,
     week_dir: Path,
 ) -> dict[str, Any]:
@@ -180,14 +131,14 @@ def served(
 ) -> Served:
     """The champion asked over HTTP: the learner's server when env.sh names one (SERVING_URL),
     else `mlflow models serve` started, asked and stopped here."""
-    payload, _ = model_server.table_payload(HOLDOUT_CSV)
-    declared = tracking_store.env_value(week_dir, "SERVING_URL")
+    payload, _ = model_serving.table_payload(HOLDOUT_CSV)
+    declared = tracking.env_value(week_dir, "SERVING_URL")
     if declared is not None:
         url, raw, origin = declared
         where = f"SERVING_URL={raw} ({origin})"
         if "$" in url or "`" in url:
-            return model_server.Served(raw, where, error=f"{where} needs a shell to expand")
-        return model_server.ask_running(url.rstrip("/"), where, payload, CHAMPION_URI)
-    env = tracking_store.probe_env(facts.store.uri)
+            return model_serving.Served(raw, where, error=f"{where} needs a shell to expand")
+        return model_serving.ask_running(url.rstrip("/"), where, payload, CHAMPION_URI)
+    env = tracking.probe_env(facts.store.uri)
     workdir = tmp_path_factory.mktemp("serve")
-    return model_server.serve_and_ask(learner_python, env, CHAMPION_URI, workdir, payload)
+    return model_serving.serve_and_ask(learner_python, env, CHAMPION_URI, workdir, payload)

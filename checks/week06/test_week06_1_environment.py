@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-from mlops_roadmap.checking import expect
-
-if TYPE_CHECKING:
-    from conftest import Facts
+from mlops_checks.environment import expect_imports, expect_venv
+from mlops_checks.mlflow_probe import Facts
 
 
 @pytest.mark.points(1)
@@ -19,17 +16,6 @@ def test_libraries_import(
     facts: Facts, learner_venv: Path | None, learner_python: Path, workspace: Path, week_dir: Path
 ) -> None:
     """MLflow, scikit-learn, pandas and uvicorn import in the workspace virtual environment"""
-    install = f"`.venv/bin/pip install -r {week_dir.name}/requirements.txt`"
-    expect(
-        learner_venv is not None,
-        expected=f"a virtual environment at {workspace / '.venv'}",
-        found="no .venv in the workspace root or in the week folder",
-        hint=f"From the workspace root: `python -m venv .venv`, then {install}.",
-    )
-    expect(
-        not facts.import_errors,
-        expected=f"mlflow, scikit-learn, pandas and uvicorn (which `mlflow models serve` runs) "
-        f"to import with {learner_python}",
-        found="cannot import " + "; ".join(facts.import_errors),
-        hint=f"From the workspace root: {install}.",
-    )
+    expect_venv(learner_venv, workspace, week_dir)
+    what = "mlflow, scikit-learn, pandas and uvicorn (which `mlflow models serve` runs)"
+    expect_imports(facts.import_errors, what, learner_python, week_dir)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks.mlflow_probe import Facts
 from mlops_roadmap.checking import blocked, expect, fail
-
-if TYPE_CHECKING:
-    from conftest import Facts
 
 HOLDOUT_CSV = Path(__file__).resolve().parent / "data" / "holdout.csv"
 MODEL = "ames-price"
@@ -82,7 +80,7 @@ def test_registered_model_versions(facts: Facts) -> None:
             found=facts.problem.found,
             hint=facts.problem.hint,
         )
-    registry = facts.registry
+    registry = facts.store_facts
     if registry.get("error"):
         fail(
             expected=f"MLflow to read the model registry of {store.uri} ({store.origin})",

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks.model_serving import Served
 from mlops_roadmap.checking import blocked, expect, fail
-
-if TYPE_CHECKING:
-    from model_server import Served
 
 CHAMPION_URI = "models:/ames-price@champion"
 REL_TOL = 1e-6

@@ -7,11 +7,11 @@ come from the learner's saved model, loaded in the learner's interpreter.
 from __future__ import annotations
 
 import math
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import api
 from mlops_roadmap.checking import expect, fail
 
 REL_TOL = 1e-6
@@ -26,20 +26,20 @@ def numbers(values: Any) -> bool:
 
 
 @pytest.mark.points(1)
-def test_training(app_run: Any, api: ModuleType) -> None:
+def test_training(app_run: api.AppRun) -> None:
     """train.py saves models/linear.joblib from a clean start"""
     api.check_trained(app_run)
 
 
 @pytest.mark.points(2)
-def test_app_starts(app_run: Any, api: ModuleType, request: pytest.FixtureRequest) -> None:
+def test_app_starts(app_run: api.AppRun, request: pytest.FixtureRequest) -> None:
     """The app starts under uvicorn and GET /health answers 200"""
     api.check_started(app_run, lambda: request.getfixturevalue("http"))
 
 
 @pytest.mark.points(2)
 def test_predictions_match_model(
-    http: Any, api: ModuleType, houses: list[dict[str, Any]], model_predictions: dict[str, Any]
+    http: api.Http, houses: list[dict[str, Any]], model_predictions: dict[str, Any]
 ) -> None:
     """POST /predict returns what the learner's model itself predicts"""
     if "error" in model_predictions:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import api
 from mlops_roadmap.checking import expect, fail
 
 pytestmark = pytest.mark.timeout(420)
@@ -64,7 +64,7 @@ def names_field(response: Any, field: str) -> bool:
 
 
 @pytest.mark.points(3)
-def test_invalid_input_gets_422(http: Any, houses: list[House], api: ModuleType) -> None:
+def test_invalid_input_gets_422(http: api.Http, houses: list[House]) -> None:
     """Missing, mistyped, out-of-range and unexpected fields get 422 naming the field"""
     cases = [(what, {"houses": [change(houses[0])]}, field) for what, change, field in BAD_HOUSES]
     problems = []
@@ -87,7 +87,7 @@ def test_invalid_input_gets_422(http: Any, houses: list[House], api: ModuleType)
 
 
 @pytest.mark.points(1)
-def test_malformed_json_gets_4xx(http: Any, api: ModuleType) -> None:
+def test_malformed_json_gets_4xx(http: api.Http) -> None:
     """Malformed JSON gets a 4xx answer, not a server error"""
     response = http.post(
         "/predict",
@@ -104,7 +104,7 @@ def test_malformed_json_gets_4xx(http: Any, api: ModuleType) -> None:
 
 
 @pytest.mark.points(2)
-def test_internal_error_is_json_500(http: Any, api: ModuleType) -> None:
+def test_internal_error_is_json_500(http: api.Http) -> None:
     """An internal error answers 500 in JSON, without a traceback"""
     response = http.get(api.ERROR_ROUTE)
     if response.status_code == 404:

@@ -11,11 +11,11 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import api
 from mlops_roadmap.checking import blocked, expect, fail
 
 SCHEMATHESIS_TIMEOUT = 240  # the solution takes about 8 s
@@ -64,8 +64,7 @@ def failures_excerpt(output: str, lines: int = 14) -> str:
 def test_no_server_error_on_generated_requests(
     run: Callable[..., Any],
     learner_python: Path,
-    app_run: Any,
-    api: ModuleType,
+    app_run: api.AppRun,
     tmp_path: Path,
 ) -> None:
     """Schemathesis finds no server error against the app's own OpenAPI schema"""
@@ -113,7 +112,7 @@ def test_no_server_error_on_generated_requests(
 
 @pytest.mark.points(1)
 @pytest.mark.hint("Run `python -m pytest -q` from the week folder and fix what fails.")
-def test_own_tests_pass(run: Callable[..., Any], learner_python: Path, app_run: Any) -> None:
+def test_own_tests_pass(run: Callable[..., Any], learner_python: Path, app_run: api.AppRun) -> None:
     """The week's own pytest suite passes"""
     if not app_run.trained:
         blocked(

@@ -7,11 +7,9 @@ interpreter.
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
-
 import pytest
 
+from mlops_checks import api, monitoring
 from mlops_roadmap.checking import expect
 
 # Room for training (240 s at most) and the app's start (60 s), whichever check starts them.
@@ -19,19 +17,19 @@ pytestmark = pytest.mark.timeout(420)
 
 
 @pytest.mark.points(1)
-def test_training(app_run: Any, api: ModuleType) -> None:
+def test_training(app_run: api.AppRun) -> None:
     """train.py saves models/linear.joblib from a clean start"""
     api.check_trained(app_run)
 
 
 @pytest.mark.points(1)
-def test_app_starts(app_run: Any, api: ModuleType, request: pytest.FixtureRequest) -> None:
+def test_app_starts(app_run: api.AppRun, request: pytest.FixtureRequest) -> None:
     """The app starts under uvicorn and GET /health answers 200"""
     api.check_started(app_run, lambda: request.getfixturevalue("http"))
 
 
 @pytest.mark.points(2)
-def test_metrics_parse(traffic: Any, api: ModuleType) -> None:
+def test_metrics_parse(traffic: monitoring.Traffic) -> None:
     """GET /metrics parses as the Prometheus exposition format"""
     expect(
         traffic.scraped,

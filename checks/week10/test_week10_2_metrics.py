@@ -7,11 +7,11 @@ and 2 GETs of an unknown path; the checks compare the two parsed scrapes.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import monitoring
 from mlops_roadmap.checking import expect, fail
 
 pytestmark = pytest.mark.timeout(420)
@@ -22,7 +22,7 @@ COUNTER_HINT = (
 )
 
 
-def require_family(scrape: dict[str, Any], monitoring: ModuleType, sample: str, kind: str) -> None:
+def require_family(scrape: dict[str, Any], sample: str, kind: str) -> None:
     family = monitoring.family_of(scrape, sample)
     names = sorted(f"{f['name']} ({f['type']})" for f in scrape.get("families", []))
     shown = ", ".join(n for n in names if not n.startswith(("python_", "process_")))
@@ -44,10 +44,10 @@ def require_family(scrape: dict[str, Any], monitoring: ModuleType, sample: str, 
 
 
 @pytest.mark.points(3)
-def test_counter_counts_exactly(scrapes: Any, monitoring: ModuleType) -> None:
+def test_counter_counts_exactly(scrapes: monitoring.Traffic) -> None:
     """A request counter labelled by method, route and status rises by exactly the requests"""
     name = monitoring.COUNTER
-    require_family(scrapes.after, monitoring, name, "counter")
+    require_family(scrapes.after, name, "counter")
     after = monitoring.samples(scrapes.after, name)
     expect(
         after,
@@ -103,7 +103,7 @@ def test_counter_counts_exactly(scrapes: Any, monitoring: ModuleType) -> None:
 
 
 @pytest.mark.points(1)
-def test_labels_are_route_templates(scrapes: Any, monitoring: ModuleType) -> None:
+def test_labels_are_route_templates(scrapes: monitoring.Traffic) -> None:
     """Metric labels hold route templates, never raw URLs"""
     offending = [
         monitoring.series_text(s[1], s[2])
@@ -122,10 +122,10 @@ def test_labels_are_route_templates(scrapes: Any, monitoring: ModuleType) -> Non
 
 
 @pytest.mark.points(2)
-def test_latency_histogram(scrapes: Any, monitoring: ModuleType) -> None:
+def test_latency_histogram(scrapes: monitoring.Traffic) -> None:
     """A latency histogram times the prediction requests, with consistent buckets"""
     name = monitoring.HISTOGRAM
-    require_family(scrapes.after, monitoring, f"{name}_bucket", "histogram")
+    require_family(scrapes.after, f"{name}_bucket", "histogram")
     buckets = monitoring.samples(scrapes.after, f"{name}_bucket")
     counts = monitoring.keyed(monitoring.samples(scrapes.after, f"{name}_count"))
     before = monitoring.keyed(monitoring.samples(scrapes.before, f"{name}_count"))

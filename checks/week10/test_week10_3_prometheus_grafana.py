@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import api, monitoring
 from mlops_roadmap.checking import expect, fail
 
 pytestmark = pytest.mark.timeout(420)
@@ -32,7 +32,7 @@ JOB_HINT = (
 @pytest.mark.requires("promtool")
 @pytest.mark.points(2)
 def test_prometheus_config(
-    week_dir: Path, run: Callable[..., Any], api: ModuleType, monitoring: ModuleType
+    week_dir: Path, run: Callable[..., Any]
 ) -> None:
     """prometheus.yml scrapes the API as job housing-api and passes promtool check config"""
     path = week_dir / "prometheus.yml"
@@ -72,10 +72,8 @@ def test_prometheus_config(
 @pytest.mark.points(2)
 def test_dashboard_queries(
     week_dir: Path,
-    scrapes: Any,
+    scrapes: monitoring.Traffic,
     run: Callable[..., Any],
-    api: ModuleType,
-    monitoring: ModuleType,
     tmp_path: Path,
 ) -> None:
     """Every Grafana dashboard query is valid PromQL naming a metric the app exports"""
@@ -146,7 +144,7 @@ def test_dashboard_queries(
     )
 
 
-def compose_service(week_dir: Path, monitoring: ModuleType) -> tuple[str, dict[str, Any]]:
+def compose_service(week_dir: Path) -> tuple[str, dict[str, Any]]:
     """The compose file's Grafana service (by image or name), or fail saying what is there."""
     path = next((week_dir / n for n in COMPOSE_FILES if (week_dir / n).is_file()), None)
     if path is None:
@@ -172,7 +170,7 @@ def compose_service(week_dir: Path, monitoring: ModuleType) -> tuple[str, dict[s
 
 
 def serves_dashboards(
-    week_dir: Path, volumes: list[Any], container_path: str, monitoring: ModuleType
+    week_dir: Path, volumes: list[Any], container_path: str
 ) -> bool:
     """Whether a provider path inside the container is grafana/dashboards/ of the project."""
     wanted = (week_dir / "grafana" / "dashboards").resolve()
@@ -193,7 +191,7 @@ def serves_dashboards(
 
 
 @pytest.mark.points(1)
-def test_grafana_provisioning(week_dir: Path, monitoring: ModuleType) -> None:
+def test_grafana_provisioning(week_dir: Path) -> None:
     """Grafana's data source and dashboards are provisioned from the project's files"""
     provisioning = week_dir / "grafana" / "provisioning"
 
@@ -223,10 +221,10 @@ def test_grafana_provisioning(week_dir: Path, monitoring: ModuleType) -> None:
         hint="Write grafana/provisioning/dashboards/housing.yml: apiVersion: 1, providers: "
         "[{name: housing, type: file, options: {path: /var/lib/grafana/dashboards}}].",
     )
-    compose_name, service = compose_service(week_dir, monitoring)
+    compose_name, service = compose_service(week_dir)
     volumes = list(service.get("volumes") or [])
     expect(
-        any(serves_dashboards(week_dir, volumes, p, monitoring) for p in paths if p),
+        any(serves_dashboards(week_dir, volumes, p) for p in paths if p),
         expected=f"a provider path where {compose_name} mounts grafana/dashboards/ in the "
         "Grafana container",
         found=f"provider paths {paths}; grafana volumes {volumes}",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import api
+from mlops_checks.app_logs import LogSession
 from mlops_roadmap.checking import expect
 
 pytestmark = pytest.mark.timeout(420)
@@ -62,7 +63,7 @@ def number(value: Any) -> bool:
 
 
 @pytest.mark.points(2)
-def test_every_line_is_json(log_session: Any) -> None:
+def test_every_line_is_json(log_session: LogSession) -> None:
     """Every line the app logs is a JSON object with a time, a level and a message"""
     lines = log_session.lines
     problems = [p for p in map(line_problem, lines) if p]
@@ -79,7 +80,7 @@ def test_every_line_is_json(log_session: Any) -> None:
 
 
 @pytest.mark.points(2)
-def test_access_lines(log_session: Any) -> None:
+def test_access_lines(log_session: LogSession) -> None:
     """Every request is logged with its request id, path, status and latency"""
     records = log_session.records()
     problems = []
@@ -111,7 +112,7 @@ def test_access_lines(log_session: Any) -> None:
 
 
 @pytest.mark.points(1)
-def test_request_id_echoed(log_session: Any) -> None:
+def test_request_id_echoed(log_session: LogSession) -> None:
     """A request id sent in X-Request-ID is echoed back, and one is made when none is sent"""
     wrong = [
         f"{s.method} {s.path} sent {s.request_id}, got {s.echoed}"
@@ -132,7 +133,7 @@ def test_request_id_echoed(log_session: Any) -> None:
 
 
 @pytest.mark.points(1)
-def test_error_logged(log_session: Any, api: ModuleType) -> None:
+def test_error_logged(log_session: LogSession) -> None:
     """An internal error is logged with its traceback and request id, and answered in JSON"""
     sent = log_session.sent["error"]
     try:
@@ -174,7 +175,7 @@ def test_error_logged(log_session: Any, api: ModuleType) -> None:
 
 
 @pytest.mark.points(2)
-def test_no_payload_or_secret_in_logs(log_session: Any) -> None:
+def test_no_payload_or_secret_in_logs(log_session: LogSession) -> None:
     """Request payloads and secrets never appear in the logs"""
     found = []
     text = log_session.text

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_checks import alerting, api
 from mlops_roadmap.checking import blocked, expect, fail
 
 pytestmark = pytest.mark.timeout(300)
@@ -33,7 +33,7 @@ def alerts_path(week_dir: Path) -> Path:
     return path
 
 
-def rules_or_block(week_dir: Path, alerting: ModuleType) -> tuple[list[Path], list[Any]]:
+def rules_or_block(week_dir: Path) -> tuple[list[Path], list[Any]]:
     """The rule files and their rules, or blocked when they cannot be read."""
     path = week_dir / "alerts.yml"
     try:
@@ -59,7 +59,7 @@ def promtool_said(result: Any) -> str:
 @pytest.mark.requires("promtool")
 @pytest.mark.points(1)
 def test_rules_valid(
-    week_dir: Path, run: Callable[..., Any], api: ModuleType, alerting: ModuleType
+    week_dir: Path, run: Callable[..., Any]
 ) -> None:
     """alerts.yml passes promtool check rules and prometheus.yml loads it"""
     path = alerts_path(week_dir)
@@ -90,10 +90,10 @@ def test_rules_valid(
 
 
 @pytest.mark.points(2)
-def test_rules_complete(week_dir: Path, alerting: ModuleType) -> None:
+def test_rules_complete(week_dir: Path) -> None:
     """alerts.yml has an error-rate and a latency alert with for:, severity and summary"""
     alerts_path(week_dir)
-    _, rules = rules_or_block(week_dir, alerting)
+    _, rules = rules_or_block(week_dir)
     problems = []
     for kind, found, how in (
         ("high-error-rate", alerting.error_alerts(rules), f'{alerting.COUNTER} with status=~"5.."'),
@@ -117,8 +117,6 @@ def test_rules_complete(week_dir: Path, alerting: ModuleType) -> None:
 
 def run_case(
     run: Callable[..., Any],
-    api: ModuleType,
-    alerting: ModuleType,
     paths: list[Path],
     case: dict[str, Any],
     folder: Path,
@@ -141,8 +139,6 @@ def behaviour(
     kind: str,
     candidates: list[Any],
     run: Callable[..., Any],
-    api: ModuleType,
-    alerting: ModuleType,
     paths: list[Path],
     rules: list[Any],
     folder: Path,
@@ -155,14 +151,14 @@ def behaviour(
             rule.alert, buckets
         )
         ok, said = run_case(
-            run, api, alerting, paths, cases["fires"], folder, f"{kind}-{rule.alert}-fires"
+            run, paths, cases["fires"], folder, f"{kind}-{rule.alert}-fires"
         )
         if ok:
             fired.append(rule.alert)
         else:
             problems.append(f"{rule.alert} did not fire ({said[:200]})")
         ok, said = run_case(
-            run, api, alerting, paths, cases["quiet"], folder, f"{kind}-{rule.alert}-quiet"
+            run, paths, cases["quiet"], folder, f"{kind}-{rule.alert}-quiet"
         )
         if not ok:
             problems.append(f"{rule.alert} fired on healthy traffic: {evaluations(said)}")
@@ -172,17 +168,17 @@ def behaviour(
 @pytest.mark.requires("promtool")
 @pytest.mark.points(2)
 def test_error_alert_behaves(
-    week_dir: Path, run: Callable[..., Any], api: ModuleType, alerting: ModuleType, tmp_path: Path
+    week_dir: Path, run: Callable[..., Any], tmp_path: Path
 ) -> None:
     """The error-rate alert fires within 10 minutes at 10% errors and stays quiet at 1%"""
-    paths, rules = rules_or_block(week_dir, alerting)
+    paths, rules = rules_or_block(week_dir)
     candidates = alerting.error_alerts(rules)
     if not candidates:
         blocked(
             "alerts.yml has no high-error-rate alert yet",
             hint=f"Make the check '{STRUCTURE_TITLE}' pass first.",
         )
-    fired, problems = behaviour("error", candidates, run, api, alerting, paths, rules, tmp_path)
+    fired, problems = behaviour("error", candidates, run, paths, rules, tmp_path)
     expect(
         fired and not problems,
         expected=f'with 100 requests a minute, job="{alerting.JOB}": firing 10 minutes after '
@@ -196,17 +192,17 @@ def test_error_alert_behaves(
 @pytest.mark.requires("promtool")
 @pytest.mark.points(1)
 def test_latency_alert_behaves(
-    week_dir: Path, run: Callable[..., Any], api: ModuleType, alerting: ModuleType, tmp_path: Path
+    week_dir: Path, run: Callable[..., Any], tmp_path: Path
 ) -> None:
     """The latency alert fires when predictions take 3 s and stays quiet at 10 ms"""
-    paths, rules = rules_or_block(week_dir, alerting)
+    paths, rules = rules_or_block(week_dir)
     candidates = alerting.latency_alerts(rules)
     if not candidates:
         blocked(
             "alerts.yml has no high-latency alert yet",
             hint=f"Make the check '{STRUCTURE_TITLE}' pass first.",
         )
-    fired, problems = behaviour("latency", candidates, run, api, alerting, paths, rules, tmp_path)
+    fired, problems = behaviour("latency", candidates, run, paths, rules, tmp_path)
     expect(
         fired and not problems,
         expected="with 100 requests a minute on /predict: firing 30 minutes after every request "
@@ -220,7 +216,7 @@ def test_latency_alert_behaves(
 @pytest.mark.requires("promtool")
 @pytest.mark.points(2)
 def test_own_rule_tests(
-    week_dir: Path, run: Callable[..., Any], api: ModuleType, alerting: ModuleType
+    week_dir: Path, run: Callable[..., Any]
 ) -> None:
     """alerts_test.yml passes promtool test rules and tests every alert"""
     path = week_dir / "alerts_test.yml"

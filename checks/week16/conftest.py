@@ -3,7 +3,7 @@ pseudonymise.py run four times on the check's own personal data.
 
 Everything the learner wrote runs in their interpreter through `run` or `serve`, in fresh
 copies of the week folder, with secrets the checks make up for this run (JWT_SECRET,
-PSEUDONYM_KEY); tokens are minted here with the standard library (jwt_tokens.py). The app is
+PSEUDONYM_KEY); tokens are minted with the standard library (``mlops_roadmap.tokens``). The app is
 stopped as soon as its session of requests is over, so the later checks find nothing running.
 """
 
@@ -15,16 +15,15 @@ import json
 import os
 import secrets
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from mlops_roadmap import tokens
 from mlops_roadmap.checking import blocked
 
 CHECKS_DIR = Path(__file__).resolve().parent
@@ -54,17 +53,6 @@ print(sys.argv[3] + json.dumps([float(v) for v in model.predict(frame)]))
 """
 
 
-def _load(name: str) -> ModuleType:
-    """A module next to this file, under a name of its own (importlib mode adds no path)."""
-    spec = importlib.util.spec_from_file_location(f"week16_{name}", CHECKS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-jwt_tokens = _load("jwt_tokens")
 
 
 # --- the check's data ------------------------------------------------------------------------
@@ -195,12 +183,12 @@ def session_calls(secret: str, callers: list[Person], houses: dict[str, Any]) ->
         claims["exp"] = now + 900
         claims.update(changes)
         claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt_tokens.mint(claims, secret)
+        return tokens.mint(claims, secret)
 
     c = iter(callers)
     good = token(next(c), "predict")
-    forged = jwt_tokens.tampered(token(next(c), "reports:read"), {"sub": "x", "scope": "admin"})
-    basic = jwt_tokens.b64url(b"analyst:hunter2")
+    forged = tokens.tampered(token(next(c), "reports:read"), {"sub": "x", "scope": "admin"})
+    basic = tokens.b64url(b"analyst:hunter2")
     return [
         Call("predict/none", "POST", "/predict", "no Authorization header", 401, body=houses),
         Call("reload/none", "POST", "/admin/reload", "no Authorization header", 401),
@@ -209,12 +197,12 @@ def session_calls(secret: str, callers: list[Person], houses: dict[str, Any]) ->
         Call("predict/garbage", "POST", "/predict", "a bearer token that is not a JWT", 401,
              "not-a-token", body=houses),
         Call("predict/wrong-secret", "POST", "/predict", "a token signed with another secret",
-             401, jwt_tokens.mint({"sub": next(c).key, "scope": "predict", "exp": now + 900},
+             401, tokens.mint({"sub": next(c).key, "scope": "predict", "exp": now + 900},
                                   secrets.token_urlsafe(32)), body=houses),
         Call("predict/expired", "POST", "/predict", "a token that expired 10 minutes ago", 401,
              token(next(c), "predict", iat=now - 4200, exp=now - 600), body=houses),
         Call("predict/alg-none", "POST", "/predict", 'an unsigned token ("alg": "none")', 401,
-             jwt_tokens.mint({"sub": next(c).key, "scope": "predict admin", "exp": now + 900},
+             tokens.mint({"sub": next(c).key, "scope": "predict admin", "exp": now + 900},
                              "", alg="none"), body=houses),
         Call("predict/no-exp", "POST", "/predict", "a token without an exp claim", 401,
              token(next(c), "predict", exp=None), body=houses),

@@ -1,13 +1,12 @@
 """Week 16: no secret in the files git would commit or in their history, and bandit is clean.
 
-The secret scanner (secret_scan.py) reads the files of the week folder that git tracks or would
-add (git-ignored files such as .env are the right place for local secrets) and the lines every
-commit added to the folder. bandit runs in a subprocess on the week folder's Python code.
+The secret scanner (``mlops_checks.secret_scan``) reads the files of the week folder that git
+tracks or would add (git-ignored files such as .env are the right place for local secrets) and
+the lines every commit added to the folder. bandit runs in a subprocess on the folder's code.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from collections.abc import Callable
@@ -16,24 +15,13 @@ from typing import Any
 
 import pytest
 
+from mlops_checks import secret_scan as scanner
 from mlops_roadmap.checking import blocked, expect, fail
 
-CHECKS_DIR = Path(__file__).resolve().parent
 GIT_TIMEOUT = 60
 BANDIT_TIMEOUT = 180  # the solution's folder takes about 1 s
 SKIP_DIRS = {".venv", "venv", "__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
 pytestmark = pytest.mark.timeout(420)
-
-
-def _scanner() -> Any:
-    name = "week16_secret_scan"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, CHECKS_DIR / "secret_scan.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def git_files(run: Callable[..., Any], week_dir: Path) -> list[str]:
@@ -64,7 +52,6 @@ def history(run: Callable[..., Any], week_dir: Path) -> str:
 
 
 def scan_folder(run: Callable[..., Any], week_dir: Path) -> list[Any]:
-    scanner = _scanner()
     findings: list[Any] = []
     for name in git_files(run, week_dir):
         path = week_dir / name

@@ -31,7 +31,7 @@ def describe(exc: BaseException) -> str:
         seen.add(id(exc))
         text = str(exc).strip()
         parts.append(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
-        exc = exc.__cause__ or exc.__context__
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return " <- ".join(parts)
 
 

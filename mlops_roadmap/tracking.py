@@ -1,11 +1,9 @@
-"""Where a week's MLflow tracking store is, and whether it can be read (weeks 5 and 6).
+"""Where a learner's MLflow tracking store is, and whether it can be read.
 
 The learner declares the store in env.sh, the file they source in every terminal of the week
 (`export MLFLOW_TRACKING_URI=...`); without it the store is sqlite:///mlflow.db in the week
 folder. Nothing here imports MLflow: a SQLite file is looked for, a server is asked GET
 /health, and the probes that do import MLflow run in the learner's interpreter.
-
-Week 6's checks load this same file by path.
 """
 
 from __future__ import annotations

@@ -143,9 +143,9 @@ def scan_line(path: str, line: str, working_tree: bool = True) -> Iterator[tuple
         if not placeholder(value) and " " not in value.strip():
             yield f"a literal assigned to {match.group(1)}", value
     if is_env_file(path):
-        match = ENV_LINE.match(line)
-        if match and not placeholder(match.group(2)):
-            yield f"a value for {match.group(1)}", match.group(2)
+        env_line = ENV_LINE.match(line)
+        if env_line and not placeholder(env_line.group(2)):
+            yield f"a value for {env_line.group(1)}", env_line.group(2)
     if working_tree:
         for match in ENV_FALLBACK.finditer(line):
             if not placeholder(match.group(3)):

@@ -37,8 +37,8 @@ LABELS = {
 PER_MINUTE = 100  # requests a minute in every case
 # prometheus_client's default buckets and the lesson's, as prometheus_client writes them; the
 # `le` values a rule names are added (a rule may select one bucket, such as le="0.25").
-BUCKETS = ("0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75")
-BUCKETS += ("1.0", "2.5", "5.0", "7.5", "10.0")
+BUCKETS: tuple[str, ...] = ("0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5")
+BUCKETS += ("0.75", "1.0", "2.5", "5.0", "7.5", "10.0")
 FIVE_XX = re.compile(r'status\s*=~?\s*"5')
 LE_LITERAL = re.compile(r'le\s*=\s*"([0-9.eE+-]+)"')
 
@@ -173,7 +173,9 @@ def cumulative(per_minute: list[float]) -> str:
     return " ".join(values)
 
 
-def traffic(error_ratios: list[float], latencies: list[float], buckets: list[str]) -> list[dict]:
+def traffic(
+    error_ratios: list[float], latencies: list[float], buckets: list[str]
+) -> list[dict[str, str]]:
     """Input series for one case: minute by minute, the share of 5xx and every request's
     latency in seconds."""
     ok = [PER_MINUTE * (1 - e) for e in error_ratios]
@@ -188,7 +190,7 @@ def traffic(error_ratios: list[float], latencies: list[float], buckets: list[str
     ]
     for le in [*buckets, "+Inf"]:
         bound = float(le.replace("+Inf", "inf"))
-        counts = [PER_MINUTE if lat <= bound else 0 for lat in latencies]
+        counts = [float(PER_MINUTE) if lat <= bound else 0.0 for lat in latencies]
         labels = {**LABELS, "le": le}
         series.append(
             {"series": series_name(f"{HISTOGRAM}_bucket", labels), "values": cumulative(counts)}
@@ -218,7 +220,7 @@ def firing(alert: str) -> str:
     return f'ALERTS{{alertname={json.dumps(alert)}, alertstate="firing"}}'
 
 
-def fires_case(alert: str, series: list[dict], at_minute: int) -> dict[str, Any]:
+def fires_case(alert: str, series: list[dict[str, str]], at_minute: int) -> dict[str, Any]:
     """A test group: the alert is firing at ``at_minute``."""
     return {
         "interval": "1m",
@@ -233,7 +235,7 @@ def fires_case(alert: str, series: list[dict], at_minute: int) -> dict[str, Any]
     }
 
 
-def quiet_case(alert: str, series: list[dict], minutes: int) -> dict[str, Any]:
+def quiet_case(alert: str, series: list[dict[str, str]], minutes: int) -> dict[str, Any]:
     """A test group: the alert never fires during the first ``minutes``."""
     return {
         "interval": "1m",

@@ -1,4 +1,5 @@
-"""Week 10 helpers: reading parsed /metrics scrapes, Grafana dashboards and PromQL queries.
+"""Monitoring helpers: known traffic between two scrapes of /metrics, the parsed scrapes,
+Grafana dashboards and PromQL queries.
 
 Standard library and PyYAML only. PromQL itself is judged by promtool; here a query is only
 tokenised far enough to list the metric names it selects.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,29 @@ def keyed(found: list[Sample], drop: tuple[str, ...] = ()) -> dict[LabelKey, flo
 
 
 # -- Grafana ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Traffic:
+    """Two scrapes of /metrics with known requests between them."""
+
+    token: str  # in the unknown path: no label may hold it
+    statuses: dict[str, list[int]] = field(default_factory=dict)  # what the app answered
+    scrape_status: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    parsed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def scraped(self) -> bool:
+        return self.scrape_status == [200, 200]
+
+    @property
+    def before(self) -> dict[str, Any]:
+        return self.parsed[0]
+
+    @property
+    def after(self) -> dict[str, Any]:
+        return self.parsed[1]
 
 
 @dataclass(frozen=True)

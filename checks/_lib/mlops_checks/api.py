@@ -1,4 +1,4 @@
-"""The learner's API under test, shared by the checks of weeks 9, 10 and 11.
+"""The learner's API under test, for the weeks that serve the house-price model over HTTP.
 
 Each week's checks train the model once and start the app once: `python train.py` in a clean
 copy of the week folder (without models/), then `python -m uvicorn app.main:app` there on a
@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_checks import PACKAGE_DATA
 from mlops_roadmap.checking import blocked, expect, fail
+from mlops_roadmap.fixtures import CleanCopy, Run, Serve
 from mlops_roadmap.servers import Server, ServerFailed
 
-HERE = Path(__file__).resolve().parent
-HOUSES_JSON = HERE / "data" / "houses.json"
+HOUSES_JSON = PACKAGE_DATA / "houses.json"
 MODEL = "models/linear.joblib"
 TRAIN_TIMEOUT = 240  # `python train.py` (the solution takes about 3 s)
 START_TIMEOUT = 60  # from `python -m uvicorn` to a first answer (the solution: about 3 s)
@@ -113,9 +114,9 @@ def app_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def launch(
-    run: Callable[..., Any],
-    serve: Callable[..., Server],
-    clean_copy: Callable[..., Path],
+    run: Run,
+    serve: Serve,
+    clean_copy: CleanCopy,
     python: Path,
     env: Mapping[str, str] | None = None,
 ) -> AppRun:
@@ -199,7 +200,7 @@ def parse_marked(stdout: str, marker: str = MARKER) -> Any:
 
 
 def model_predictions(
-    run: Callable[..., Any], python: Path, folder: Path, houses_json: Path = HOUSES_JSON
+    run: Run, python: Path, folder: Path, houses_json: Path = HOUSES_JSON
 ) -> dict[str, Any]:
     """What the learner's own saved model predicts for the sample houses, in their interpreter:
     {"predictions": [...]} or {"error": "..."}."""
@@ -214,9 +215,7 @@ def model_predictions(
     return dict(answer)
 
 
-def parse_metrics(
-    run: Callable[..., Any], python: Path, texts: list[str], workdir: Path
-) -> list[dict[str, Any]]:
+def parse_metrics(run: Run, python: Path, texts: list[str], workdir: Path) -> list[dict[str, Any]]:
     """Parse Prometheus exposition texts with prometheus_client's own parser, in the learner's
     interpreter: one {"families": [...]} or {"error": "..."} per text. Blocked when the
     interpreter has no prometheus_client."""

@@ -1,11 +1,12 @@
-"""Serving the champion over HTTP for the week 6 checks, and asking it for predictions.
+"""Serving a registered MLflow model over HTTP, and asking it for predictions.
 
 The check's own server is `python -m mlflow models serve -m models:/NAME@champion
---env-manager local` in the learner's interpreter, on a free loopback port. MLflow starts it
-with the command `uvicorn` from PATH: a one-line `uvicorn` script in a temporary folder, first
-on PATH, runs `python -m uvicorn` with that same interpreter, wherever uvicorn's own script was
-installed. The server runs in its own process group, and the whole group is stopped on the way
-out, also on failure, timeout and Ctrl-C. Nothing here imports MLflow.
+--env-manager local` in the learner's interpreter, on a free loopback port, started by the
+engine's ``servers.start`` (ready once GET /ping answers 200; its whole process group stopped on
+the way out, also on failure, timeout and Ctrl-C). MLflow starts it with the command `uvicorn`
+from PATH: a one-line `uvicorn` script in a temporary folder, first on PATH, runs `python -m
+uvicorn` with that same interpreter, wherever uvicorn's own script was installed. Nothing here
+imports MLflow.
 """
 
 from __future__ import annotations
@@ -15,20 +16,17 @@ import csv
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_roadmap import servers
+
 START_TIMEOUT = 150  # seconds for `mlflow models serve` to answer /ping (about 10-15 here)
 PING_TIMEOUT = 5
 REQUEST_TIMEOUT = 60
-STOP_GRACE = 10
 TARGET = "price"
 BAD_PAYLOAD = b'{"rows": [[1656, 31770, 6]]}'  # none of dataframe_split/records, instances, inputs
 IN_USE = "address already in use"
@@ -56,12 +54,6 @@ class Served:
     hint: str = ""
     good: Answer | None = None  # the answer to the table's rows
     bad: Answer | None = None  # the answer to BAD_PAYLOAD
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def request(url: str, body: bytes | None = None, timeout: float = REQUEST_TIMEOUT) -> Answer:
@@ -109,61 +101,16 @@ def uvicorn_shim(python: Path, folder: Path) -> Path:
     return folder
 
 
-def start_server(
-    python: Path, env: dict[str, str], model_uri: str, port: int, workdir: Path
-) -> tuple[subprocess.Popen[bytes], Path]:
-    shim = uvicorn_shim(python, workdir / "bin")
-    path = os.pathsep.join([str(shim), str(python.parent), env.get("PATH", os.defpath)])
-    log = workdir / f"serve-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [python, "-m", "mlflow", "models", "serve", "-m", model_uri, *SERVE_OPTIONS, str(port)],
-            cwd=workdir,
-            env={**env, "PATH": path},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return proc, log
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server's whole process group: politely, then for good."""
-    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-            break
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # helpers left behind by the group's leader
-
-
 def server_error(log: Path) -> str:
-    """The first error line in the server's output (the cause, not the tracebacks around it),
-    else its last lines."""
-    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    """The first error line in a server's log (the cause, not the tracebacks around it), else
+    its last lines."""
+    return output_error(log.read_text(encoding="utf-8", errors="replace") if log.is_file() else "")
+
+
+def output_error(text: str) -> str:
     kept = [ln.strip() for ln in text.splitlines() if ln.strip() and "Downloading" not in ln]
     errors = [ln for ln in kept if ERROR_LINE.match(ln) and WRAPPER not in ln]
     return (errors[0][:500] if errors else "\n".join(kept[-4:])) or "(no output)"
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> str:
-    """'' once GET /ping answers 200, else why the server never did."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return (
-                f"`mlflow models serve` exited (status {proc.returncode}) before answering: "
-                f"{server_error(log)}"
-            )
-        if request(f"{url}/ping", timeout=PING_TIMEOUT).status == 200:
-            return ""
-        time.sleep(0.5)
-    return (
-        f"`mlflow models serve` did not answer {url}/ping within {timeout:g} s: {server_error(log)}"
-    )
 
 
 def serve_and_ask(
@@ -175,34 +122,47 @@ def serve_and_ask(
     port: int | None = None,
     timeout: float = START_TIMEOUT,
 ) -> Served:
-    """Serve ``model_uri``, ask it, stop it. A free port is picked unless one is given; when
-    another program takes the picked port before the server binds it, a second port is tried."""
+    """Serve ``model_uri``, ask it, stop it. A free port is picked unless one is given (and a
+    second one when another program takes the first before the server binds it)."""
     origin = "`mlflow models serve` started by the check"
-    attempts = 1 if port else 2
-    for attempt in range(attempts):
-        chosen = port or free_port()
-        url = f"http://127.0.0.1:{chosen}"
-        try:
-            proc, log = start_server(python, env, model_uri, chosen, workdir)
-        except OSError as exc:
-            hint = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import' pass first."
-            return Served(url, origin, error=f"cannot start {python}: {exc}", hint=hint)
-        try:
-            error = wait_ready(url, proc, log, timeout)
-            if not error:
-                good, bad = ask(url, payload)
-                return Served(url, origin, good=good, bad=bad)
-        finally:
-            stop(proc)
-        if IN_USE not in error or attempt == attempts - 1:
-            break
-    hint = (
-        f"Port {chosen} was taken by another program: free it, or run the check again."
-        if IN_USE in error
-        else f'Run it yourself after `source env.sh`: `mlflow models serve -m "{model_uri}" '
-        "-p 5001 --env-manager local`, and fix the first error it shows."
+    shim = uvicorn_shim(python, workdir / "bin")
+    path = os.pathsep.join([str(shim), str(python.parent), env.get("PATH", os.defpath)])
+    argv = [str(python), "-m", "mlflow", "models", "serve", "-m", model_uri, *SERVE_OPTIONS]
+    try:
+        server = servers.start(
+            [*argv, "{port}"],
+            ready=servers.answers("/ping", 200),
+            cwd=workdir,
+            env={**env, "PATH": path},
+            timeout=timeout,
+            port=port,
+        )
+    except servers.ServerFailed as failed:
+        error, hint = _why(failed, model_uri)
+        return Served(f"http://127.0.0.1:{port or 0}", origin, error=error, hint=hint)
+    try:
+        good, bad = ask(server.url, payload)
+    finally:
+        server.stop()
+    return Served(server.url, origin, good=good, bad=bad)
+
+
+def _why(failed: servers.ServerFailed, model_uri: str) -> tuple[str, str]:
+    """The error and hint for a server that never answered."""
+    cause = output_error(failed.output)
+    if str(failed).startswith("cannot start"):
+        hint = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import' pass first."
+        return str(failed), hint
+    if IN_USE in cause.lower():
+        return (
+            f"{failed}: {cause}",
+            "The port was taken by another program: free it, or run it again.",
+        )
+    return (
+        f"`mlflow models serve` {str(failed).removeprefix('the server ')}: {cause}",
+        f'Run it yourself after `source env.sh`: `mlflow models serve -m "{model_uri}" '
+        "-p 5001 --env-manager local`, and fix the first error it shows.",
     )
-    return Served(url, origin, error=error, hint=hint)
 
 
 def ask_running(url: str, origin: str, payload: bytes, model_uri: str) -> Served:
