@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_roadmap import __version__, laid
+from mlops_roadmap import __version__, course, laid, scaffold, workspace
 from mlops_roadmap.errors import RoadmapError
 from tests.conftest import Cli, clean_env
 from tests.test_cli import solve_week1
@@ -47,6 +47,18 @@ def test_start_records_each_file_laid_with_its_sha256(
     }
     leftovers = [p.name for p in (toy_ws / ".mlops-roadmap/scaffolds").iterdir()]
     assert leftovers == ["week01.json"]  # no temp file left behind
+
+
+def test_laying_records_every_planned_file(toy_course: Path, tmp_path: Path) -> None:
+    """`course verify` prepares its workspaces through the same `scaffold.lay`."""
+    c = course.load(toy_course)
+    ws = workspace.init(tmp_path / "ws")
+    week = c.plan.week(2)
+    scaffold.lay(c, week, ws, ws.week_dir(week), force=False)
+    record = laid.load(ws.laid_record(week))
+    assert record is not None and (record.week, record.course_id) == ("week02", "toy-course")
+    planned = scaffold.planned_files(c, week, "ws")
+    assert record.files == {rel: laid.sha256(content) for rel, content in planned}
 
 
 def test_force_after_a_course_change_updates_untouched_files_and_keeps_changed(
