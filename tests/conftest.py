@@ -1,4 +1,9 @@
-"""Shared fixtures: a copy of the toy course, a workspace, and the real CLI in a subprocess."""
+"""Shared fixtures: a copy of the toy course, a workspace, and the real CLI in a subprocess.
+
+Every timeout and wait in the tests scales with $MLOPS_ROADMAP_TEST_TIMEOUT_SCALE (default 1;
+set it to 3 on a loaded machine) through ``tests.timing``: ``cli(..., timeout=N)`` and
+``run_script(name, N)`` take nominal seconds and scale them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.timing import scaled
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
@@ -38,7 +45,8 @@ def toy_course(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    """Run `mlops-roadmap ARGS` for real; returns the completed process (never raises)."""
+    """Run `mlops-roadmap ARGS` for real; returns the completed process (raises only when it
+    outlives ``scaled(timeout)``)."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
 
@@ -54,7 +62,7 @@ def cli(tmp_path: Path) -> Cli:
             env={**clean_env(home), **(env or {})},
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=scaled(timeout),
             check=False,
         )
 
@@ -71,12 +79,13 @@ def toy_ws(tmp_path: Path, toy_course: Path, cli: Cli) -> Path:
 
 
 def run_script(name: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run one of scripts/ (set-up scripts the slow suites need), capturing its output."""
+    """Run one of scripts/ (set-up scripts the slow suites need), capturing its output; it may
+    take ``scaled(timeout)`` seconds."""
     return subprocess.run(
         ["bash", str(REPO / "scripts" / name)],
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=scaled(timeout),
         check=False,
     )
 
