@@ -4,7 +4,7 @@ A course keeps the code its weeks' checks share in ``checks/_lib/`` (a folder of
 packages: the bundled course's is ``mlops_checks``). Each run puts that folder on pytest's
 ``pythonpath`` (pytest removes it from ``sys.path`` again when the run ends); the modules imported
 from it are forgotten too, because ``watch`` and ``course verify`` run pytest many times in one
-process, possibly on different courses, and an edited helper must be read afresh.
+process, possibly on different courses, and an edited helper or check must be read afresh.
 """
 
 from __future__ import annotations
@@ -33,11 +33,10 @@ def pytest_args(checks_root: Path) -> list[str]:
 
 
 def forget(checks_root: Path) -> None:
-    """Drop every module imported from the shared folder, so the next run imports it afresh."""
-    lib = folder(checks_root)
-    if lib is None:
-        return
-    roots = {str(lib), str(lib.resolve())}
+    """Drop every module imported from the course's checks (its shared folder, the weeks'
+    conftests and check modules), so the next run imports them afresh: pytest's importlib mode
+    would otherwise reuse a module of the same name from an earlier run."""
+    roots = {str(checks_root), str(checks_root.resolve())}
     for name, module in list(sys.modules.items()):
         places = [getattr(module, "__file__", None) or "", *getattr(module, "__path__", [])]
         if any(_under(str(place), roots) for place in places if place):

@@ -1,0 +1,154 @@
+"""A course's shared check package (checks/_lib): on the path for a run, gone after it, read
+afresh each run; conftests above the course's checks/ never load."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_roadmap import course, runner, servers
+
+SHARED = '''
+"""Code the toy course's checks share."""
+ANSWER = "{answer}"
+'''
+PLUGIN = """
+import pytest
+
+from toyshared import ANSWER
+
+
+@pytest.fixture(scope="session")
+def expected_answer() -> str:
+    return ANSWER
+"""
+CHECK = '''
+from pathlib import Path
+
+from toyshared import ANSWER
+from mlops_roadmap.checking import expect
+
+
+def test_answer(week_dir: Path, expected_answer: str) -> None:
+    """answer.txt holds the shared answer"""
+    found = (week_dir / "answer.txt").read_text().strip()
+    expect(found == ANSWER == expected_answer, expected=repr(ANSWER), found=repr(found))
+'''
+
+
+def shared_course(toy_course: Path, answer: str) -> Path:
+    lib = toy_course / "checks" / "_lib" / "toyshared"
+    lib.mkdir(parents=True, exist_ok=True)
+    (lib / "__init__.py").write_text(SHARED.format(answer=answer))
+    (lib / "fixtures.py").write_text(PLUGIN)
+    week = toy_course / "checks" / "week01"
+    for old in week.glob("test_*.py"):
+        old.unlink()
+    (week / "conftest.py").write_text('pytest_plugins = ["toyshared.fixtures"]\n')
+    (week / "test_shared.py").write_text(CHECK)
+    return toy_course
+
+
+def run_week_one(root: Path, tmp_path: Path) -> str:
+    c = course.load(root)
+    week_dir = tmp_path / "ws" / "week01"
+    week_dir.mkdir(parents=True, exist_ok=True)
+    (week_dir / "answer.txt").write_text("43\n")
+    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir)
+    assert len(report.results) == 1, report.results
+    return report.results[0].outcome
+
+
+def test_shared_package_is_on_the_path_for_one_run_and_read_afresh(
+    toy_course: Path, tmp_path: Path
+) -> None:
+    root = shared_course(toy_course, "forty-two")
+    lib = str(root / "checks" / "_lib")
+    assert run_week_one(root, tmp_path) == "failed"  # the shared answer is not 43
+    assert lib not in sys.path
+    assert not [name for name in sys.modules if name.startswith("toyshared")]
+    left = [m for m in sys.modules.values() if str(root) in str(getattr(m, "__file__", ""))]
+    assert not left  # nor the week's conftest and check modules (importlib mode reuses names)
+    (root / "checks" / "_lib" / "toyshared" / "__init__.py").write_text(SHARED.format(answer="43"))
+    assert run_week_one(root, tmp_path) == "passed"  # the edited helper is read, not a stale one
+    assert lib not in sys.path
+
+
+def test_a_course_without_a_shared_package_still_runs(toy_course: Path, tmp_path: Path) -> None:
+    c = course.load(toy_course)
+    week_dir = tmp_path / "ws" / "week01"
+    week_dir.mkdir(parents=True)
+    (week_dir / "answer.txt").write_text("42\n")
+    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir, select="answer")
+    assert [r.outcome for r in report.results] == ["passed"]
+
+
+def test_conftests_above_the_course_checks_never_load(toy_course: Path, tmp_path: Path) -> None:
+    boom = "raise RuntimeError('a conftest outside checks/ was loaded')\n"
+    (toy_course / "conftest.py").write_text(boom)
+    (toy_course.parent / "conftest.py").write_text(boom)
+    c = course.load(toy_course)
+    week_dir = tmp_path / "ws" / "week01"
+    week_dir.mkdir(parents=True)
+    (week_dir / "answer.txt").write_text("42\n")
+    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir, select="answer")
+    assert [r.outcome for r in report.results] == ["passed"]
+
+
+APP = """
+import http.server, sys
+hits = 0
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        global hits
+        hits += 1
+        self.send_response(200 if hits >= 3 else 503)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def test_readiness_probe_waits_for_the_status_it_names() -> None:
+    """GET /ping answers 503 twice before 200: ready only once it says 200."""
+    server = servers.start(
+        [sys.executable, "-c", APP, "{port}"], ready=servers.answers("/ping", 200), timeout=30
+    )
+    try:
+        import urllib.request
+
+        with urllib.request.urlopen(server.url + "/ping", timeout=5) as answer:
+            assert answer.status == 200  # the fourth request: the probe saw 503, 503, 200
+    finally:
+        server.stop()
+
+
+def test_readiness_probe_names_what_it_waited_for() -> None:
+    code = "import time; time.sleep(60)"
+    with pytest.raises(servers.ServerFailed, match=r"did not answer GET /ping with 200 on .* 1 s"):
+        servers.start([sys.executable, "-c", code], ready=servers.answers("/ping", 200), timeout=1)
+
+
+def test_a_taken_port_is_retried_once_when_the_engine_chose_it() -> None:
+    """The first start finds its port taken (the server says so and exits): a second port."""
+    code = (
+        "import socket, sys, pathlib; p = pathlib.Path(sys.argv[2]);"
+        "first = not p.exists(); p.write_text('x')\n"
+        "if first: print('OSError: [Errno 98] Address already in use'); sys.exit(1)\n"
+        "import http.server\n"
+        "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])),"
+        " http.server.SimpleHTTPRequestHandler).serve_forever()"
+    )
+    import tempfile
+
+    marker = Path(tempfile.mkdtemp()) / "started-once"
+    server = servers.start(
+        [sys.executable, "-c", code, "{port}", marker], ready_path="/", timeout=30
+    )
+    try:
+        assert marker.exists() and server.alive()
+    finally:
+        server.stop()
