@@ -298,7 +298,9 @@ def _check_lineage(node: Node, weeks: tuple[Week, ...]) -> None:
             continue
         where = item.get("starts_from")
         where = where.get("week") if isinstance(where.value, dict) else where
-        choice = f"one of {earlier[0]} to {earlier[-1]}" if earlier else f"none before {week.id}"
+        choice = f"there is none before {week.id}"
+        if earlier:
+            choice = earlier[0] if len(earlier) == 1 else f"{earlier[0]} to {earlier[-1]}"
         raise where.error(
             f"expected an earlier week ({choice}), got {week.starts_from.week!r}: a scaffold "
             "starts from a week the learner has finished"

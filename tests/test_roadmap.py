@@ -73,6 +73,66 @@ def test_toy_roadmap_loads_into_frozen_models() -> None:
             lambda d: d.update(weeks={"week01": {}}),
             "roadmap.yaml: weeks: expected a list, got a mapping",
         ),
+        (
+            lambda d: d["weeks"][0].update(data={"/etc/passwd": "ames/train.csv"}),
+            'roadmap.yaml: weeks[0] (week01) -> data["/etc/passwd"]: expected a path relative to '
+            "the week folder, got '/etc/passwd' (an absolute path): write it like "
+            "'data/raw/train.csv'",
+        ),
+        (
+            lambda d: d["weeks"][0].update(data={"data/../../x.csv": "ames/train.csv"}),
+            'roadmap.yaml: weeks[0] (week01) -> data["data/../../x.csv"]: expected a path '
+            "relative to the week folder, got 'data/../../x.csv' ('..' leads out of the week "
+            "folder): write it like 'data/raw/train.csv'",
+        ),
+        (
+            lambda d: d["weeks"][1].update(data={"data/raw/train.csv": "../checks/holdout.csv"}),
+            'roadmap.yaml: weeks[1] (week02) -> data["data/raw/train.csv"]: expected a path '
+            "relative to data/, got '../checks/holdout.csv' ('..' leads out of data/): write it "
+            "like 'ames/train.csv'",
+        ),
+        (
+            lambda d: d["weeks"][1].update(data={"data/raw/train.csv": "/srv/ames/train.csv"}),
+            'roadmap.yaml: weeks[1] (week02) -> data["data/raw/train.csv"]: expected a path '
+            "relative to data/, got '/srv/ames/train.csv' (an absolute path): write it like "
+            "'ames/train.csv'",
+        ),
+        (
+            lambda d: d["weeks"][1].update(data={"data/raw/train.csv": None}),
+            'roadmap.yaml: weeks[1] (week02) -> data["data/raw/train.csv"]: expected a path '
+            "relative to data/, got nothing",
+        ),
+        (
+            lambda d: d["weeks"][1].update(data={"README.md": "ames/DATA.md"}),
+            'roadmap.yaml: weeks[1] (week02) -> data["README.md"]: README.md is the week\'s '
+            "lesson: lay the data under another name",
+        ),
+        (
+            lambda d: d["weeks"][1].update(data=["ames/train.csv"]),
+            "roadmap.yaml: weeks[1] (week02) -> data: expected a mapping of a path in the week "
+            "folder to a file under data/, like 'data/raw/train.csv: ames/train.csv'",
+        ),
+        (
+            lambda d: d["weeks"][0].update(starts_from="week02"),
+            "roadmap.yaml: weeks[0] (week01) -> starts_from: expected an earlier week (there is "
+            "none before week01), got 'week02': a scaffold starts from a week the learner has "
+            "finished",
+        ),
+        (
+            lambda d: d["weeks"][1].update(starts_from={"week": "week09"}),
+            "roadmap.yaml: weeks[1] (week02) -> starts_from.week: expected an earlier week "
+            "(week01), got 'week09': a scaffold starts from a week the learner has finished",
+        ),
+        (
+            lambda d: d["weeks"][1].update(starts_from="week 1"),
+            "roadmap.yaml: weeks[1] (week02) -> starts_from: expected a week id like 'week05', "
+            "got 'week 1'",
+        ),
+        (
+            lambda d: d["weeks"][1].update(starts_from={"week": "week01", "differs": ["/x"]}),
+            "roadmap.yaml: weeks[1] (week02) -> starts_from.differs[0]: expected a path relative "
+            "to the week folder, got '/x' (an absolute path): write it like 'requirements.txt'",
+        ),
     ],
 )
 def test_bad_roadmap_names_the_place(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +144,22 @@ def test_bad_roadmap_names_the_place(tmp_path: Path, edit, message: str) -> None
 def test_unknown_keys_warn_but_load(tmp_path: Path) -> None:
     plan = roadmap.load(write(tmp_path, lambda d: d["weeks"][0].update(colour="blue")))
     assert plan.warnings == ("roadmap.yaml: weeks[0] (week01) -> colour: unknown key, ignored",)
+
+
+def test_data_and_lineage_load_into_the_week(tmp_path: Path) -> None:
+    def edit(d):  # type: ignore[no-untyped-def]
+        d["weeks"][1]["data"] = {"DATA.md": "ames/DATA.md", "data/raw/train.csv": "ames/train.csv"}
+        d["weeks"][1]["starts_from"] = {"week": "week01", "differs": ["answer.txt"]}
+
+    week = roadmap.load(write(tmp_path, edit)).weeks[1]
+    assert week.data == (
+        roadmap.DataFile("DATA.md", "ames/DATA.md"),
+        roadmap.DataFile("data/raw/train.csv", "ames/train.csv"),
+    )
+    assert week.starts_from == roadmap.Lineage("week01", ("answer.txt",))
+    short = roadmap.load(write(tmp_path, lambda d: d["weeks"][1].update(starts_from="week01")))
+    assert short.weeks[1].starts_from == roadmap.Lineage("week01")
+    assert short.weeks[0].data == () and short.weeks[0].starts_from is None
 
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""`course verify`: every solution passes its week's checks; every fresh scaffold fails one."""
+"""`course verify`: every scaffold carries on the week it starts from (lineage, pure file
+comparison); every solution passes its week's checks; every fresh scaffold fails one."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_roadmap import course as course_mod
-from mlops_roadmap import procs, runner, scaffold, venvs, workspace
+from mlops_roadmap import lineage, procs, runner, scaffold, venvs, workspace
 from mlops_roadmap.course import PREPARE, Course
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.results import RunReport
@@ -45,10 +46,11 @@ class Verification:
     mirror: list[str]
     proofs: list[WeekProof]
     unchecked: list[Week]  # weeks without automated checks yet
+    lineage: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
-        return self.mirror + [p for proof in self.proofs for p in proof.problems]
+        return self.mirror + self.lineage + [p for proof in self.proofs for p in proof.problems]
 
 
 def prepare(course: Course, week: Week, root: Path, with_solution: bool) -> workspace.Workspace:
@@ -90,8 +92,15 @@ def verify(
     numbers: list[int] | None = None,
     on_week: Callable[[Week, str], None] | None = None,
 ) -> Verification:
-    """Prove each chosen week (default: every week with checks) on solution and scaffold."""
+    """Prove each chosen week (default: all): its scaffold's lineage, then, where it has checks,
+    its solution and its fresh scaffold."""
     weeks = [course.plan.week(n) for n in numbers] if numbers else list(course.plan.weeks)
+    mirror = course_mod.mirror_problems(course)
+    descent: list[str] = []
+    for week in weeks:
+        if week.starts_from is not None and on_week is not None:
+            on_week(week, f"lineage from {week.starts_from.week}")
+        descent += [p.message for p in lineage.problems(course, [week])]
     proofs, unchecked = [], []
     for week in weeks:
         if not course.has_checks(week):
@@ -105,4 +114,4 @@ def verify(
                 ws = prepare(course, week, Path(tmp) / "ws", with_solution)
                 reports.append(runner.run_week(course, week, ws.root, ws.week_dir(week)))
         proofs.append(WeekProof(week, reports[0], reports[1]))
-    return Verification(course_mod.mirror_problems(course), proofs, unchecked)
+    return Verification(mirror, proofs, unchecked, descent)

@@ -1,7 +1,6 @@
-"""Week 4: train the Ames house-price models (the week 2 training, unchanged but for where
-metrics.json goes).
+"""Week 2: predict house prices in Ames with scikit-learn pipelines.
 
-Run it from this folder, with the workspace virtual environment or in the training image:
+Run it from this folder, with the workspace virtual environment:
 
     python train.py
 
@@ -9,10 +8,14 @@ It trains two pipelines on data/raw/train.csv, both fed the raw feature columns 
 pandas DataFrame (every column except price):
     models/linear.joblib     LinearRegression predicting price
     models/logistic.joblib   LogisticRegression predicting expensive (1 when price > 160000)
-and writes their scores on data/raw/test.csv to models/metrics.json:
-{"rmse": ..., "accuracy": ...}. It only reads data/raw/ and only writes models/: the two
-folders mounted into the training container.
+and writes their scores on data/raw/test.csv to metrics.json: {"rmse": ..., "accuracy": ...}.
+It only reads data/raw/.
 """
+
+# NEW(week04): the week 2 training, unchanged but for where metrics.json goes: models/, next
+# to the models, so that the script reads only data/raw/ and writes only models/, the two
+# folders mounted into the training container. Run it from this folder with the workspace
+# virtual environment (`python train.py`) or in the training image.
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 HERE = Path(__file__).resolve().parent
 RAW_DIR = HERE / "data" / "raw"
 MODELS_DIR = HERE / "models"
-METRICS_FILE = MODELS_DIR / "metrics.json"  # every output in the one mounted folder
+METRICS_FILE = MODELS_DIR / "metrics.json"  # NEW(week04): every output in the mounted folder
 TARGET = "price"
 EXPENSIVE_PRICE = 160_000  # a house is "expensive" when its price is above this
 

@@ -1,16 +1,16 @@
 # Source this from this folder in every terminal you use for this week: `source env.sh`
 #
-# MLFLOW_TRACKING_URI names the tracking store (runs and the model registry) that train.py,
-# promote.py, client.py, `mlflow models serve` and the course's checks all use. By default it
-# is a SQLite file in this folder:
+# MLFLOW_TRACKING_URI names the tracking store that train.py, `mlflow ui` and the course's
+# checks all use. By default it is a SQLite file in this folder:
 export MLFLOW_TRACKING_URI="sqlite:///$PWD/mlflow.db"
 #
 # To use your own tracking server instead, start it in another terminal of this folder
 #   mlflow server --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000 --workers 1
 # and, once http://127.0.0.1:5000/health answers OK, uncomment this line (the last one wins):
 # export MLFLOW_TRACKING_URI="http://127.0.0.1:5000"
-#
-# SERVING_URL is where client.py sends its requests. The checks start their own
-# `mlflow models serve` on a free port, unless you uncomment this line: then they call your
-# running server, which must serve the current champion.
+
+# NEW(week06): the same store holds the model registry, which promote.py, client.py and
+# `mlflow models serve` use too. SERVING_URL is where client.py sends its requests. The
+# checks start their own `mlflow models serve` on a free port, unless you uncomment this
+# line: then they call your running server, which must serve the current champion.
 # export SERVING_URL="http://127.0.0.1:5001"

@@ -1,4 +1,4 @@
-"""Week 6: train the Ames price model, log the run to MLflow and register the model.
+"""Week 5: train the Ames price model and log every run to MLflow.
 
 Run it from this folder, with the workspace virtual environment and env.sh sourced:
 
@@ -8,13 +8,13 @@ Run it from this folder, with the workspace virtual environment and env.sh sourc
 
 Each run trains a pipeline on data/raw/train.csv, scores it on data/raw/test.csv and logs to
 the MLflow experiment "ames-housing" in the tracking store named by MLFLOW_TRACKING_URI
-(mlflow.db in this folder when unset), as in week 5; when you are done, its model also becomes a
-new version of the registered model "ames-price". promote.py then decides which version is
-the champion.
-
-Work through the TODOs in train.py, promote.py and client.py in order; README.md explains
-each step.
+(sqlite:///mlflow.db in this folder when unset): its parameters, the metrics rmse, mae and
+r2, the tags git_commit and data_md5, and the fitted pipeline as a logged model.
 """
+
+# NEW(week06): when you are done, each run's model also becomes a new version of the registered
+# model "ames-price", and promote.py decides which version is the champion. Work through the
+# TODOs in train.py, promote.py and client.py in order; README.md explains each step.
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ TRAIN_CSV = HERE / "data" / "raw" / "train.csv"
 TEST_CSV = HERE / "data" / "raw" / "test.csv"
 TARGET = "price"
 EXPERIMENT = "ames-housing"
-MODEL_NAME = "ames-price"
+MODEL_NAME = "ames-price"  # NEW(week06): the registered model
 CATEGORICAL = ["neighborhood", "building_type"]
 # The store this week folder uses unless MLFLOW_TRACKING_URI names another (see env.sh).
 DEFAULT_TRACKING_URI = f"sqlite:///{HERE / 'mlflow.db'}"
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline = build_pipeline(args.model, args.alpha, numeric).fit(x_train, y_train)
         metrics = scores(y_test, pipeline.predict(x_test))
         mlflow.log_metrics(metrics)
-        # TODO 1: register the logged model as a new version of MODEL_NAME: pass
+        # TODO(week06) 1: register the logged model as a new version of MODEL_NAME: pass
         #         registered_model_name=MODEL_NAME to log_model (info.registered_model_version
         #         then holds the version number), or call mlflow.register_model(info.model_uri,
         #         MODEL_NAME) after the run.

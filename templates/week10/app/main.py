@@ -1,12 +1,15 @@
-"""The Ames price model behind an HTTP API (week 9's), now measuring itself for Prometheus.
+"""The Ames price model behind an HTTP API.
 
 Train the model first, then run the API from this folder:
 
     python train.py
     uvicorn app.main:app --port 8000
 
-and open http://127.0.0.1:8000/docs, then http://127.0.0.1:8000/metrics once it exists.
+and open http://127.0.0.1:8000/docs.
 """
+
+# NEW(week10): the API now measures itself for Prometheus. Work through the TODOs below, then
+# open http://127.0.0.1:8000/metrics as well.
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ MODEL_PATH = os.environ.get("MODEL_PATH", "models/linear.joblib")
 MODEL_VERSION = os.environ.get("MODEL_VERSION", "dev")
 log = logging.getLogger("app")
 
-# TODO: define the metrics once, at module level (prometheus_client):
+# TODO(week10): define the metrics once, at module level (prometheus_client):
 #   REQUESTS = Counter("http_requests_total", "HTTP requests served",
 #                      ["method", "endpoint", "status"])
 #   LATENCY = Histogram("http_request_duration_seconds", "Time to serve a request",
@@ -49,11 +52,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(title="Ames price API", version="1.0", lifespan=lifespan)
 
 
-# TODO: an @app.middleware("http") that times every request and, in a `finally:`, counts it
+# TODO(week10): an @app.middleware("http") that times every request and, in a `finally:`, counts it
 #       with REQUESTS.labels(method, endpoint, status).inc() and observes LATENCY. The
 #       endpoint is the route template (request.scope.get("route").path), never the raw URL;
 #       requests that match no route count as "unmatched".
-# TODO: GET /metrics (include_in_schema=False) returning
+# TODO(week10): GET /metrics (include_in_schema=False) returning
 #       Response(generate_latest(), media_type=CONTENT_TYPE_LATEST).
 
 
@@ -71,7 +74,7 @@ def predict(body: PredictRequest, request: Request) -> PredictResponse:
         raise HTTPException(status_code=503, detail="model not loaded")
     frame = pd.DataFrame([house.model_dump() for house in body.houses])
     prices = model.predict(frame)
-    # TODO: PREDICTED_PRICE.observe(price) for each prediction
+    # TODO(week10): PREDICTED_PRICE.observe(price) for each prediction
     return PredictResponse(predictions=[float(p) for p in prices], model_version=MODEL_VERSION)
 
 

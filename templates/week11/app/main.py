@@ -1,13 +1,15 @@
-"""The Ames price model behind an HTTP API, measured for Prometheus (week 10) and now
-explaining itself in JSON logs with a request id on every line.
+"""The Ames price model behind an HTTP API (week 9's), now measuring itself for Prometheus.
 
 Train the model first, then run the API from this folder:
 
     python train.py
     uvicorn app.main:app --port 8000
 
-Every line it prints is one JSON object (finish app/logging_config.py first).
+and open http://127.0.0.1:8000/docs, then http://127.0.0.1:8000/metrics.
 """
+
+# NEW(week11): the API now explains itself in JSON logs, with a request id on every line:
+# every line it prints is one JSON object (finish app/logging_config.py first).
 
 from __future__ import annotations
 
@@ -20,18 +22,20 @@ from contextlib import asynccontextmanager
 import joblib
 import pandas as pd
 from fastapi import FastAPI, HTTPException, Request, Response
+# NEW(week11): no JSONResponse here any more: app/logging_config.py answers unhandled errors.
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from app.logging_config import configure_logging, with_request_id
+from app.logging_config import configure_logging, with_request_id  # NEW(week11)
 from app.schemas import PredictRequest, PredictResponse
 
-configure_logging()  # once, before anything logs
+configure_logging()  # NEW(week11): once, before anything logs
 
 MODEL_PATH = os.environ.get("MODEL_PATH", "models/linear.joblib")
 MODEL_VERSION = os.environ.get("MODEL_VERSION", "dev")
-# A credential for the model registry (week 6's MLflow, where it needs one). Secrets come from
-# the environment and never reach the logs, not even in a start-up line.
+# NEW(week11): a credential for the model registry (week 6's MLflow, where it needs one).
+# Secrets come from the environment and never reach the logs, not even in a start-up line.
 REGISTRY_TOKEN = os.environ.get("MODEL_REGISTRY_TOKEN", "")
+# END NEW(week11)
 log = logging.getLogger("app")
 
 # Defined once, at import: creating a metric twice raises "Duplicated timeseries".
@@ -54,6 +58,7 @@ PREDICTED_PRICE = Histogram(
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Load the model once, at start-up: never per request.
+    # NEW(week11): one start-up line: which model, and whether a token is set (never the token).
     log.info(
         "starting",
         extra={
@@ -64,6 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             }
         },
     )
+    # END NEW(week11)
     try:
         app.state.model = joblib.load(MODEL_PATH)
     except FileNotFoundError:
@@ -114,15 +120,17 @@ def predict(body: PredictRequest, request: Request) -> PredictResponse:
     prices = [float(p) for p in model.predict(frame)]
     for price in prices:
         PREDICTED_PRICE.observe(price)
-    # TODO: log one line for the prediction with counts and decisions only (how many houses,
-    #       the model version), never the request's houses themselves.
+    # TODO(week11): log one line for the prediction with counts and decisions only (how many
+    #       houses, the model version), never the request's houses themselves.
     return PredictResponse(predictions=prices, model_version=MODEL_VERSION)
 
 
-# Registered last, so it runs first (outermost): the request id is set before anything else
-# runs, and it turns an unhandled error into a JSON 500 after the metrics have counted it.
-# (An @app.exception_handler(Exception) would run outside it, after the request id is gone.)
+# NEW(week11): registered last, so it runs first (outermost): the request id is set before
+# anything else runs, and it turns an unhandled error into a JSON 500 after the metrics have
+# counted it. (An @app.exception_handler(Exception) would run outside it, after the request
+# id is gone.)
 app.middleware("http")(with_request_id)
+# END NEW(week11)
 
 
 # The course's checks provoke an internal error here: they start the app with
