@@ -5,9 +5,8 @@ has no automated checks yet, 130 Ctrl-C.
 """
 
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -16,6 +15,7 @@ from mlops_roadmap.errors import RoadmapError
 
 if TYPE_CHECKING:
     from mlops_roadmap.course import Course
+    from mlops_roadmap.formats import RunFormat
     from mlops_roadmap.results import RunReport
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.workspace import Workspace
@@ -143,13 +143,8 @@ def start(
     render.scaffolded(do_start(c, _workspace(), _week(c, week), force))
 
 
-class CheckFormat(str, Enum):
-    """What `check --format` prints: the usual report, or one run for CI or Gradescope."""
-
-    text = "text"
-    json = "json"
-    junit = "junit"
-    gradescope = "gradescope"
+# What `check --format` prints: the usual report, or one of formats.RUN_FORMATS (CI, Gradescope).
+CheckFormat = Literal["text", "json", "junit", "gradescope"]
 
 
 @app.command()
@@ -163,7 +158,7 @@ def check(
         typer.Option(
             "--format", help="junit is JUnit XML; gradescope is Gradescope's results.json."
         ),
-    ] = CheckFormat.text,
+    ] = "text",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -182,33 +177,33 @@ def check(
     from mlops_roadmap import render
     from mlops_roadmap.commands.check import check as do_check
 
-    if as_json and fmt not in (CheckFormat.text, CheckFormat.json):
+    if as_json and fmt not in ("text", "json"):
         raise typer.BadParameter("--json is --format json: give one of them", param_hint="--json")
-    fmt = CheckFormat.json if as_json else fmt
-    if output is not None and fmt == CheckFormat.text:
+    fmt = "json" if as_json else fmt
+    if output is not None and fmt == "text":
         raise typer.BadParameter(
             "say what to write: --format json|junit|gradescope", param_hint="--output"
         )
-    machine = fmt != CheckFormat.text and output is None  # then stdout carries the export alone
+    machine = fmt != "text" and output is None  # then stdout carries the export alone
     c, ws = _course(), _workspace()
     chosen = _week(c, week, required=False)
     with render.live_progress(not machine and not verbose) as progress:
-        outcome = do_check(c, ws, chosen, verbose=verbose, select=select, progress_cb=progress)
-    if fmt != CheckFormat.text:
-        _export_check(fmt.value, outcome.report, output)
+        checked = do_check(c, ws, chosen, verbose=verbose, select=select, progress_cb=progress)
+    if fmt != "text":
+        _export_check(fmt, checked.report, output)
     if not machine:
-        render.run_report(outcome.report, outcome.unlocked)
-    raise typer.Exit(0 if outcome.report.passed else 1)
+        render.run_report(checked.report, checked.unlocked)
+    raise typer.Exit(0 if checked.report.passed else 1)
 
 
-def _export_check(fmt: str, report: "RunReport", output: Path | None) -> None:
-    from mlops_roadmap.grading import exports
+def _export_check(fmt: "RunFormat", report: "RunReport", output: Path | None) -> None:
+    from mlops_roadmap import formats
 
-    text = exports.export_report(fmt, report)
+    text = formats.render(fmt, report)
     if output is None:
         sys.stdout.write(text)
     else:
-        exports.write_atomic(output, text)
+        formats.write_atomic(output, text)
 
 
 @app.command()

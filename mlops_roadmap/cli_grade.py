@@ -45,7 +45,7 @@ def grade(
     with render_grades.grading_progress(not as_json) as progress:
         graded = do_grade(c, request, backend, progress, image=image, collect=collect)
     if as_json:
-        from mlops_roadmap.grading.exports import class_json
+        from mlops_roadmap.grading.grades_json import class_json
 
         _print_json(class_json(graded.grades))
     else:

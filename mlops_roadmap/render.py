@@ -23,19 +23,24 @@ if TYPE_CHECKING:
     from mlops_roadmap.commands.learn import Changes, FileDiff, Hints
     from mlops_roadmap.commands.verify import Verification
     from mlops_roadmap.plugin import CheckStarted
-    from mlops_roadmap.week_status import Overview
-    from mlops_roadmap.results import CheckResult, RunReport
+    from mlops_roadmap.results import CheckResult, Outcome, RunReport
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.scaffold import ScaffoldReport
+    from mlops_roadmap.week_status import Overview, WeekState
 
-MARKS = {
+MARKS: dict[Outcome, tuple[str, str]] = {
     "passed": ("✔", "green"),
     "failed": ("✘", "red"),
     "blocked": ("⊘", "yellow"),
     "error": ("!", "magenta"),
 }
 BACKUP_LISTED = 20  # a reset lists this many backed-up files, then counts the rest
-STATE_STYLE = {"passed": "green", "in progress": "cyan", "available": "", "locked": "dim"}
+STATE_STYLE: dict[WeekState, str] = {
+    "passed": "green",
+    "in progress": "cyan",
+    "available": "",
+    "locked": "dim",
+}
 SGR = {
     "bold": "1",
     "dim": "2",

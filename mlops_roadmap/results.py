@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Literal, get_args
 
-OUTCOMES = ("passed", "failed", "blocked", "error")
+# A check's verdict. ``blocked``: it could not run here; ``error``: the check itself broke.
+Outcome = Literal["passed", "failed", "blocked", "error"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 JSON_FORMAT = 1
 
 
@@ -14,7 +17,7 @@ class CheckResult:
 
     id: str
     title: str
-    outcome: str
+    outcome: Outcome
     expected: str = ""
     found: str = ""
     hint: str = ""
@@ -32,6 +35,12 @@ class CheckResult:
         ]
         return "; ".join(p for p in parts if p)
 
+    @property
+    def details(self) -> str:
+        """Expected, found and hint, one per line (a failure's body in JUnit and Gradescope)."""
+        parts = (("expected", self.expected), ("found", self.found), ("hint", self.hint))
+        return "\n".join(f"{label}: {value}" for label, value in parts if value)
+
 
 @dataclass(frozen=True)
 class RunReport:
@@ -44,7 +53,7 @@ class RunReport:
     learner_seconds: float
     commit: str | None = None
 
-    def count(self, outcome: str) -> int:
+    def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
 
     @property
@@ -79,24 +88,37 @@ class RunReport:
         }
 
 
+def as_outcome(value: object) -> Outcome:
+    """``value`` as an outcome, when it is one (read back from JSON or the state store)."""
+    for outcome in OUTCOMES:
+        if value == outcome:
+            return outcome
+    raise ValueError(f"unknown outcome {value!r}: expected one of {', '.join(OUTCOMES)}")
+
+
 def report_from_json(data: dict[str, object]) -> RunReport:
     """Read back what ``RunReport.to_json`` wrote (as a grading sandbox returns it)."""
     if data.get("format") != JSON_FORMAT:
         raise ValueError(f"unknown report format {data.get('format')!r}")
-    names = {f for f in CheckResult.__dataclass_fields__}
     checks = data.get("checks")
     if not isinstance(checks, list):
         raise ValueError("report has no list of checks")
-    results = tuple(CheckResult(**{k: v for k, v in c.items() if k in names}) for c in checks)
-    for r in results:
-        if r.outcome not in OUTCOMES:
-            raise ValueError(f"check {r.id!r} has unknown outcome {r.outcome!r}")
     commit = data.get("commit")
     return RunReport(
         str(data["week"]),
         str(data["title"]),
-        results,
+        tuple(_check_from_json(c) for c in checks),
         float(data["duration"]),  # type: ignore[arg-type]
         float(data["learner_seconds"]),  # type: ignore[arg-type]
         commit if isinstance(commit, str) else None,
     )
+
+
+def _check_from_json(data: dict[str, object]) -> CheckResult:
+    names = CheckResult.__dataclass_fields__
+    try:
+        outcome = as_outcome(data.get("outcome"))
+    except ValueError as exc:
+        raise ValueError(f"check {data.get('id')!r}: {exc}") from None
+    fields = {k: v for k, v in data.items() if k in names and k != "outcome"}
+    return CheckResult(outcome=outcome, **fields)  # type: ignore[arg-type]

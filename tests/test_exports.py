@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from mlops_roadmap.grading import exports, grades_json, report_html
-from mlops_roadmap.grading.gradescope import VISIBILITIES
-from mlops_roadmap.grading.model import ClassGrades, Grade, Student
+from mlops_roadmap import formats
+from mlops_roadmap.formats.gradescope import VISIBILITIES
+from mlops_roadmap.grading import exports, grades_json, report_html, student_files
+from mlops_roadmap.grading.model import ClassGrades, Grade, Student, file_stem
 from mlops_roadmap.results import RunReport, report_from_json
 from tests.conftest import FIXTURES, Cli, clean_env
 
@@ -155,9 +156,9 @@ def test_gradebook_csv_reads_back_with_formulas_defused(cg: ClassGrades) -> None
 
 
 def test_class_json_round_trips_every_check(cg: ClassGrades) -> None:
-    data = json.loads(json.dumps(exports.class_json(cg)))
+    data = json.loads(json.dumps(grades_json.class_json(cg)))
     assert data["format"] == 1
-    assert exports.class_from_json(data) == cg
+    assert grades_json.class_from_json(data) == cg
     late = next(g for g in data["grades"] if g["student"] == "s002" and g["week"] == "week01")
     assert (late["late_days"], late["penalty"], late["points"], late["max_points"]) == (
         1.5,
@@ -174,7 +175,7 @@ def test_class_json_round_trips_every_check(cg: ClassGrades) -> None:
     failed = next(g for g in data["grades"] if g["status"] == "fetch-failed")
     assert failed["report"] is None and failed["message"] == "git clone: <b>denied</b>"
     with pytest.raises(ValueError, match="unknown grades format"):
-        exports.class_from_json({**data, "format": 99})
+        grades_json.class_from_json({**data, "format": 99})
 
 
 def test_repository_credentials_stay_out_of_the_json() -> None:
@@ -186,8 +187,8 @@ def test_repository_credentials_stay_out_of_the_json() -> None:
     assert grades_json.public_repo("/srv/repos/r") == "/srv/repos/r"
 
 
-def junit(student: Student | None, runs: list[Grade] | list[RunReport]) -> ET.Element:
-    return ET.fromstring(exports.junit_xml(student, runs))
+def junit(student: Student, grades: list[Grade]) -> ET.Element:
+    return ET.fromstring(student_files.junit_for(student, grades))
 
 
 def test_junit_counts_failures_skips_errors_and_survives_hostile_text(cg: ClassGrades) -> None:
@@ -215,12 +216,12 @@ def test_junit_counts_failures_skips_errors_and_survives_hostile_text(cg: ClassG
     assert "git clone: <b>denied</b>" in (broken.find("testcase/error").get("message") or "")  # type: ignore[union-attr]
 
     coloured = cg.students()[4]
-    text = exports.junit_xml(coloured, [g for g in cg.grades if g.student == coloured])
+    text = student_files.junit_for(coloured, [g for g in cg.grades if g.student == coloured])
     assert "\x1b" not in text and "[31m" not in text and "found: TODO &amp; &lt;b&gt;" in text
 
 
 def test_junit_for_one_workspace(reports: dict[str, RunReport]) -> None:
-    root = junit(None, [reports["w2_error"]])
+    root = ET.fromstring(formats.render("junit", reports["w2_error"]))
     assert (root.get("tests"), root.get("errors"), root.get("skipped"), root.get("failures")) == (
         "2",
         "1",
@@ -246,7 +247,7 @@ def assert_gradescope_shape(data: dict[str, object]) -> None:
 
 def test_gradescope_results_apply_the_late_penalty(cg: ClassGrades) -> None:
     hostile = cg.students()[1]
-    data = exports.gradescope_results([g for g in cg.grades if g.student == hostile])
+    data = student_files.gradescope_for([g for g in cg.grades if g.student == hostile])
     assert_gradescope_shape(data)
     tests = data["tests"]
     assert isinstance(tests, list) and len(tests) == 4
@@ -257,7 +258,7 @@ def test_gradescope_results_apply_the_late_penalty(cg: ClassGrades) -> None:
     blocked = next(t for t in tests if t["name"] == "week02: The cloud is configured")
     assert blocked["status"] == "failed" and blocked["output"].startswith("blocked: ")
     evil = cg.students()[2]
-    data = exports.gradescope_results(
+    data = student_files.gradescope_for(
         [g for g in cg.grades if g.student == evil],
         full_marks={"week02": 2.0},
         visibility="after_published",
@@ -270,7 +271,7 @@ def test_gradescope_results_apply_the_late_penalty(cg: ClassGrades) -> None:
         "after_published",
     )
     with pytest.raises(ValueError, match="visibility"):
-        exports.gradescope_results([], visibility="public")
+        student_files.gradescope_for([], visibility="public")
 
 
 class Tags(HTMLParser):
@@ -320,7 +321,7 @@ def test_write_all_writes_every_file_inside_the_folder(cg: ClassGrades, tmp_path
     assert (
         sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == names
     )  # no .tmp left
-    assert exports.class_from_json(json.loads((out / "grades.json").read_text("utf-8"))) == cg
+    assert grades_json.class_from_json(json.loads((out / "grades.json").read_text("utf-8"))) == cg
     for p in out.glob("gradescope/*/results.json"):
         assert_gradescope_shape(json.loads(p.read_text()))
     assert (out / "gradebook.csv").read_bytes().decode("utf-8") == exports.gradebook_csv(cg)
@@ -328,7 +329,7 @@ def test_write_all_writes_every_file_inside_the_folder(cg: ClassGrades, tmp_path
 
 def test_file_stems_are_safe_and_distinct() -> None:
     ids = ["s001", "../x", "..x", "a b", "a_b", "", "ünï"]
-    stems = [exports.file_stem(i) for i in ids]
+    stems = [file_stem(i) for i in ids]
     assert stems[0] == "s001" and len(set(stems)) == len(ids)
     assert all(s and "/" not in s and not s.startswith(".") for s in stems)
 

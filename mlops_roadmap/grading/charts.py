@@ -11,8 +11,7 @@ import statistics
 from collections.abc import Callable
 from html import escape
 
-from mlops_roadmap.grading.exports import NOT_GRADED, file_stem
-from mlops_roadmap.grading.model import Student
+from mlops_roadmap.grading.model import NOT_GRADED, Student, file_stem
 from mlops_roadmap.results import CheckResult
 
 LABEL_CHARS = 48

@@ -17,7 +17,7 @@ from typing import Any
 
 from mlops_roadmap import __version__
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading.model import Grade, Student
+from mlops_roadmap.grading.model import Grade, Student, as_status
 from mlops_roadmap.results import report_from_json
 
 VERSION = 1
@@ -109,4 +109,5 @@ def grade_to_json(grade: Grade) -> dict[str, Any]:
 def grade_from_json(data: dict[str, Any], student: Student) -> Grade:
     report = data.pop("report", None)
     data.pop("student", None)
+    data["status"] = as_status(data["status"])
     return Grade(student=student, report=report_from_json(report) if report else None, **data)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mlops_roadmap.grading.model import ClassGrades, Grade, Student
+from mlops_roadmap.grading.model import ClassGrades, Grade, Student, as_status
 from mlops_roadmap.results import report_from_json
 
 FORMAT = 1
@@ -90,7 +90,7 @@ def _grade_from_json(student: Student, g: Mapping[str, Any]) -> Grade:
     return Grade(
         student,
         str(g["week"]),
-        str(g["status"]),
+        as_status(g["status"]),
         g.get("commit"),
         float(g["late_days"]),
         int(g["late_commits"]),

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from mlops_roadmap.results import CheckResult, RunReport
 
-# Why a week could not be graded normally (``Grade.status``).
-STATUSES = ("graded", "fetch-failed", "no-submission", "timed-out", "crashed", "queued")
+# What became of a week's submission: graded, or why it was not (``Grade.status``).
+GradeStatus = Literal["graded", "fetch-failed", "no-submission", "timed-out", "crashed", "queued"]
+STATUSES: tuple[GradeStatus, ...] = get_args(GradeStatus)
+NOT_GRADED = "not-graded"  # a week the run has no grade for at all (in the files, not a status)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,22 @@ class Student:
     repo: str  # an https or ssh URL, or a local path
     branch: str | None = None
     row: int = 0  # the roster's line number, for messages
+
+
+def as_status(value: object) -> GradeStatus:
+    """``value`` as a grade status, when it is one (read back from a file or the gradebook)."""
+    for status in STATUSES:
+        if value == status:
+            return status
+    raise ValueError(f"unknown grade status {value!r}: expected one of {', '.join(STATUSES)}")
+
+
+def file_stem(student_id: str) -> str:
+    """A student id as a safe, unique file name (ids come from a roster anyone may write)."""
+    safe = _UNSAFE_NAME.sub("_", student_id).strip("._") or "student"
+    if safe == student_id:
+        return safe
+    return f"{safe}-{hashlib.sha256(student_id.encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)
@@ -41,7 +63,7 @@ class Grade:
 
     student: Student
     week: str  # week id, e.g. "week02"
-    status: str  # one of STATUSES
+    status: GradeStatus
     commit: str | None = None
     late_days: float = 0.0  # how late the graded commit is (0 when on time)
     late_commits: int = 0  # commits after the deadline, not graded
@@ -84,3 +106,28 @@ class ClassGrades:
 
     def grade(self, student_id: str, week: str) -> Grade | None:
         return next((g for g in self.grades if g.student.id == student_id and g.week == week), None)
+
+    def check_columns(self) -> list[tuple[str, CheckResult]]:
+        """Every (week, check) any submission ran, in week order then first appearance."""
+        seen: dict[tuple[str, str], CheckResult] = {}
+        for week in self.weeks:
+            for g in self.grades:
+                if g.week == week:
+                    for r in g.checks:
+                        seen.setdefault((week, r.id), r)
+        return [(week, r) for (week, _), r in seen.items()]
+
+    def full_marks(self) -> dict[str, float]:
+        """Each week's full marks, known from any submission that ran (0 when none did)."""
+        marks = dict.fromkeys(self.weeks, 0.0)
+        for g in self.grades:
+            if g.week in marks:
+                marks[g.week] = max(marks[g.week], g.max_points)
+        return marks
+
+    def by_student(self) -> dict[str, dict[str, Grade]]:
+        """student id -> week -> grade, built once (``grade`` scans every grade)."""
+        table: dict[str, dict[str, Grade]] = {s.id: {} for s in self.students()}
+        for g in self.grades:
+            table[g.student.id].setdefault(g.week, g)
+        return table

@@ -15,14 +15,7 @@ from pathlib import Path
 from mlops_roadmap.grading import charts
 from mlops_roadmap.grading.charts import LEGEND
 from mlops_roadmap.grading.charts import text as _t
-from mlops_roadmap.grading.exports import (
-    NOT_GRADED,
-    by_student,
-    check_columns,
-    file_stem,
-    full_marks,
-)
-from mlops_roadmap.grading.model import ClassGrades, Grade, Student
+from mlops_roadmap.grading.model import NOT_GRADED, ClassGrades, Grade, Student, file_stem
 from mlops_roadmap.results import CheckResult
 
 MESSAGE_CHARS = 2000  # a sandbox's message can be a whole log; the gradebook JSON keeps it all
@@ -42,7 +35,7 @@ class _Class:
     @classmethod
     def of(cls, cg: ClassGrades) -> _Class:
         cells = {(g.student.id, g.week, r.id): r for g in cg.grades for r in g.checks}
-        return cls(cg, check_columns(cg), full_marks(cg), by_student(cg), cells)
+        return cls(cg, cg.check_columns(), cg.full_marks(), cg.by_student(), cells)
 
     @property
     def full(self) -> float:
