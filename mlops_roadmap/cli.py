@@ -11,6 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from mlops_roadmap import __version__
+from mlops_roadmap.cli_grade import grade
+from mlops_roadmap.cli_options import JsonFlag, Options
+from mlops_roadmap.cli_options import course as _course
+from mlops_roadmap.cli_options import print_json as _print_json
+from mlops_roadmap.cli_options import workspace as _workspace
 from mlops_roadmap.errors import RoadmapError
 
 if TYPE_CHECKING:
@@ -18,7 +23,6 @@ if TYPE_CHECKING:
     from mlops_roadmap.formats import RunFormat
     from mlops_roadmap.results import RunReport
     from mlops_roadmap.roadmap import Week
-    from mlops_roadmap.workspace import Workspace
 
 app = typer.Typer(
     name="mlops-roadmap",
@@ -35,12 +39,6 @@ WeekWords = Annotated[
         help="The week: 'week 5', '5' or 'week05'.", show_default=False, metavar="[week] N"
     ),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-class Options:
-    course: Path | None = None
-    workspace: Path | None = None
 
 
 def _version(value: bool) -> None:
@@ -81,21 +79,6 @@ def parse_week(words: list[str] | None) -> int | None:
     return int(text)
 
 
-def _course() -> "Course":
-    from mlops_roadmap import course, render
-
-    loaded = course.load(Options.course)
-    for warning in loaded.plan.warnings:
-        render.warning(warning)
-    return loaded
-
-
-def _workspace() -> "Workspace":
-    from mlops_roadmap import workspace
-
-    return workspace.find(Options.workspace)
-
-
 def _week(c: "Course", words: list[str] | None, required: bool = True) -> "Week":
     number = parse_week(words)
     if number is None:
@@ -105,12 +88,6 @@ def _week(c: "Course", words: list[str] | None, required: bool = True) -> "Week"
             return resolve_week(c, _workspace(), None, Path.cwd())
         raise typer.BadParameter("name the week, e.g. 'week 5'")
     return c.plan.week(number)
-
-
-def _print_json(data: object) -> None:
-    import json
-
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 @app.command()
@@ -376,7 +353,7 @@ def verify(
     raise typer.Exit(1 if result.problems else 0)
 
 
-from mlops_roadmap import cli_grade  # noqa: E402, F401  (registers `grade`)
+app.command()(grade)
 
 
 def main() -> None:

@@ -1,14 +1,22 @@
-"""The instructor's command, `grade`, registered on the same Typer app as the learner's."""
+"""The instructor's command, `grade`; ``cli`` registers it on the learner's app."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mlops_roadmap.cli import JsonFlag, _course, _print_json, app
+from mlops_roadmap.cli_options import JsonFlag, print_json
+from mlops_roadmap.cli_options import course as load_course
+from mlops_roadmap.grading import backends
 
 
-@app.command()
+def _backend(name: str) -> str:
+    """`--backend` is one of the registry's names, or auto."""
+    if name not in backends.choices():
+        raise typer.BadParameter(f"{name!r} is not one of {', '.join(backends.choices())}")
+    return name
+
+
 def grade(
     roster: Annotated[Path, typer.Argument(help="CSV of id,name,repo[,branch], one per student.")],
     week: Annotated[list[int], typer.Option("--week", help="A week to grade (repeatable).")],
@@ -19,8 +27,14 @@ def grade(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Submissions graded at once.")] = 2,
     out: Annotated[Path, typer.Option(help="Where the gradebook and reports go.")] = Path("grades"),
     backend: Annotated[
-        str, typer.Option(help="Sandbox: auto (Docker if it answers), process, docker, kubernetes.")
-    ] = "auto",
+        str,
+        typer.Option(
+            callback=_backend,
+            autocompletion=backends.choices,
+            metavar=f"<{'|'.join(backends.choices())}>",
+            help="The sandbox; auto is Docker if an engine answers, else the process jail.",
+        ),
+    ] = backends.AUTO,
     force: Annotated[
         bool, typer.Option("--force", help="Re-grade even what is unchanged.")
     ] = False,
@@ -40,13 +54,13 @@ def grade(
     from mlops_roadmap.commands.grade import grade as do_grade
     from mlops_roadmap.commands.grade import make_request
 
-    c = _course()
+    c = load_course()
     request = make_request(c, roster, week, deadline, jobs, out, force, timeout)
-    with render_grades.grading_progress(not as_json) as progress:
-        graded = do_grade(c, request, backend, progress, image=image, collect=collect)
+    with render_grades.grading_progress(not as_json) as on_graded:
+        graded = do_grade(c, request, backend, on_graded, image=image, collect=collect)
     if as_json:
         from mlops_roadmap.grading.grades_json import class_json
 
-        _print_json(class_json(graded.grades))
+        print_json(class_json(graded.grades))
     else:
         render_grades.summary(graded.grades, graded.files, graded.bundle)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mlops_roadmap.render import _console, _text
 
 if TYPE_CHECKING:
-    from mlops_roadmap.grading.grader import Progress
+    from mlops_roadmap.grading.grader import OnGraded
     from mlops_roadmap.grading.model import ClassGrades, Grade
 
 STATUS_STYLE = {
@@ -28,7 +28,7 @@ STATUS_STYLE = {
 
 
 @contextmanager
-def grading_progress(enabled: bool = True) -> Iterator[Progress | None]:
+def grading_progress(enabled: bool = True) -> Iterator[OnGraded | None]:
     """A progress bar with an ETA on stderr; one line per problem submission as it happens."""
     err = _console(stderr=True)
     if not enabled or not err.is_terminal:

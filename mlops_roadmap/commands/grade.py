@@ -86,7 +86,7 @@ def grade(
     course: Course,
     request: grader.Request,
     backend_name: str,
-    progress: grader.Progress | None = None,
+    on_graded: grader.OnGraded | None = None,
     *,
     image: str | None = None,
     collect: Path | None = None,
@@ -96,23 +96,16 @@ def grade(
     With the kubernetes backend, a first run packs the submissions and the Job's manifests
     (grades are ``queued``); a run with ``collect`` reads the pods' verdicts back.
     """
-    from mlops_roadmap.grading import exports
+    from mlops_roadmap.grading import exports, kubebackend
 
-    if collect is not None and backend_name != "kubernetes":
-        raise RoadmapError("--collect reads a Kubernetes Job's results: add --backend kubernetes")
-    if backend_name != "kubernetes":
-        backend = backends.choose(backend_name, course.root)
-        result = grader.grade_class(course, request, backend, progress)
-        return Graded(result, exports.write_all(result, request.out))
-    from mlops_roadmap.grading import image as grading_image
-    from mlops_roadmap.grading import kubebackend
+    backend = backends.choose(backend_name, backends.Setting(course.root, request.out, collect))
+    result = grader.grade_class(course, request, backend, on_graded)
+    bundle = None
+    if isinstance(backend, kubebackend.Stager):
+        from mlops_roadmap.grading import image as grading_image
 
-    if collect is not None:
-        result = grader.grade_class(course, request, kubebackend.Collector(collect), progress)
-        return Graded(result, exports.write_all(result, request.out))
-    stager = kubebackend.Stager(request.out / "kubernetes" / "staging")
-    result = grader.grade_class(course, request, stager, progress)
-    name = f"{course.plan.course.id}-{request.roster.stem}"
-    chosen = image or grading_image.tag(course.root)
-    bundle = stager.finish(request.out / "kubernetes", name, chosen, request.limits, request.jobs)
+        name = f"{course.plan.course.id}-{request.roster.stem}"
+        chosen = image or grading_image.tag(course.root)
+        out = request.out / "kubernetes"
+        bundle = backend.finish(out, name, chosen, request.limits, request.jobs)
     return Graded(result, exports.write_all(result, request.out), bundle)

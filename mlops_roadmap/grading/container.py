@@ -18,7 +18,7 @@ from typing import Any
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.grading import image
 from mlops_roadmap.grading.model import Limits
-from mlops_roadmap.grading.sandbox import Job, Ran, read_verdict
+from mlops_roadmap.grading.sandbox import BackendName, Job, Ran, read_verdict
 
 LABEL = "mlops-roadmap.grading"
 SUBMISSION = "/submission"
@@ -38,7 +38,7 @@ ENVIRONMENT = {
 class DockerBackend:
     """Grades in containers from the grading image (built on first use)."""
 
-    name = "docker"
+    name: BackendName = "docker"
 
     def __init__(self, image_tag: str | None = None, course_root: Path | None = None) -> None:
         self.image_tag = image_tag

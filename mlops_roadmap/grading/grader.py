@@ -25,7 +25,8 @@ from mlops_roadmap.grading.sandbox import Backend, Job, Ran
 from mlops_roadmap.results import report_from_json
 from mlops_roadmap.roadmap import LatePolicy, Week
 
-Progress = Callable[[Grade | None, int, int], None]  # (grade just made or None, done, total)
+# Told each grade as it is made: (the grade, or None before the first; how many done; of how many).
+OnGraded = Callable[[Grade | None, int, int], None]
 DROPPED = (".venv", "venv", ".mlops-roadmap/state.db", ".mlops-roadmap/backups")
 
 
@@ -46,7 +47,7 @@ class Request:
 
 
 def grade_class(
-    course: Course, request: Request, backend: Backend, progress: Progress | None = None
+    course: Course, request: Request, backend: Backend, on_graded: OnGraded | None = None
 ) -> ClassGrades:
     """Grade every student on the roster for every requested week."""
     students = roster.load(request.roster)
@@ -64,21 +65,21 @@ def grade_class(
         finally:
             lanes.put(slot)
 
-    if progress:
-        progress(None, 0, total)
+    if on_graded:
+        on_graded(None, 0, total)
     pool = ThreadPoolExecutor(max_workers=request.jobs)
     try:
         futures = [pool.submit(one, s) for s in students]
         for future in as_completed(futures):
             for grade, again in future.result():
                 done, reused = done + 1, reused + again
-                if progress:
-                    progress(grade, done, total)
+                if on_graded:
+                    on_graded(grade, done, total)
         grades = [grade for f in futures for grade, _ in f.result()]  # in roster order
     except BaseException:  # Ctrl-C: nothing a submission started may outlive the grader
         pool.shutdown(wait=False, cancel_futures=True)
         procs.kill_all()
-        getattr(backend, "stop_all", lambda: None)()
+        backend.stop_all()
         raise
     finally:
         pool.shutdown(wait=True)

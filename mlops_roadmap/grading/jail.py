@@ -11,28 +11,29 @@ runs the command, ``jail_host`` hands folders over and back, ``jail_cgroup`` cap
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from mlops_roadmap import procs
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.grading import jail_cgroup, jail_host, jail_plan
+from mlops_roadmap.grading.jail_spec import JailMode
 from mlops_roadmap.grading.model import Limits
-from mlops_roadmap.grading.sandbox import Job, Ran, read_verdict
+from mlops_roadmap.grading.sandbox import BackendName, Job, Ran, read_verdict
 
 SETUP = Path(__file__).with_name("jail_setup.py")
 ENV_VAR = "MLOPS_ROADMAP_JAIL"  # force a mode: namespaces, userns or plain
 RESULT_FILE = "result.json"
-_probed: dict[str, tuple[str, str]] = {}
+_probed: dict[str, tuple[JailMode, str]] = {}
 _probe_lock = threading.Lock()
 
 
-def best_mode() -> tuple[str, str]:
+def best_mode() -> tuple[JailMode, str]:
     """The strongest mode this machine allows, and why stronger ones failed ("" if none did).
 
     Found by building a real jail once per process: a kernel that refuses a step is only known
@@ -44,10 +45,10 @@ def best_mode() -> tuple[str, str]:
         return _probed["best"]
 
 
-def _probe() -> tuple[str, str]:
+def _probe() -> tuple[JailMode, str]:
     if not sys.platform.startswith("linux"):
         return "plain", "not Linux"
-    mode = "namespaces" if os.geteuid() == 0 else "userns"  # root never uses a user namespace
+    mode: JailMode = "namespaces" if os.geteuid() == 0 else "userns"  # root: never a user ns
     with tempfile.TemporaryDirectory(prefix="jail-probe-") as tmp:
         job = Job("probe", Path(tmp, "s"), Path(tmp, "t"), Limits(wall_seconds=30))
         job.submission.mkdir()
@@ -65,29 +66,37 @@ def jailed_run(
     """
     from mlops_roadmap import course
 
-    mode, why = (mode, "namespaces turned off" if mode == "plain" else "") if mode else best_mode()
-    refused = jail_plan.refused(mode)
+    refused = jail_plan.refused(mode) if mode else ""
     if refused:
         raise RoadmapError(refused)
+    chosen, why = _mode(mode)
     with jail_host.lane_uid(job) as uid:
-        plan = jail_plan.make(job, args, mode, course_root or course.locate(), uid)
+        plan = jail_plan.make(job, args, chosen, course_root or course.locate(), uid)
         jail_host.prepare(job, plan)
         blocked = jail_host.unreachable(job, plan)
         if blocked:
-            said = jail_plan.describe(mode, job, uid, why)
+            said = jail_plan.describe(chosen, job, uid, why)
             return procs.ProcessResult(tuple(args), 125, "", blocked, 0.0, False), said
         group = jail_cgroup.create(f"uid{uid}", job.limits)
-        plan["cgroups"] = group.procs_files() if group else []
+        plan = replace(plan, cgroups=tuple(group.procs_files()) if group else ())
         try:
             setup = [sys.executable, "-I", "-S", str(SETUP)]
-            env = {"PATH": plan["env"]["PATH"], "LANG": "C.UTF-8"}
+            env = {"PATH": plan.env["PATH"], "LANG": "C.UTF-8"}
             timeout = job.limits.wall_seconds
-            result = procs.run(setup, timeout=timeout, env=env, input=json.dumps(plan))
+            result = procs.run(setup, timeout=timeout, env=env, input=plan.to_json())
         finally:
             if group:
                 jail_cgroup.remove(group)
             jail_host.finish(job, plan)
-    return result, jail_plan.describe(mode, job, uid, why, group.words if group else "")
+    return result, jail_plan.describe(chosen, job, uid, why, group.words if group else "")
+
+
+def _mode(forced: str | None) -> tuple[JailMode, str]:
+    """The mode to use (forced, or the best this machine allows), and why not a stronger one."""
+    if not forced:
+        return best_mode()
+    mode = jail_plan.as_mode(forced)
+    return mode, "namespaces turned off" if mode == "plain" else ""
 
 
 def read_result(folder: Path) -> dict[str, Any] | None:
@@ -107,9 +116,9 @@ def _output(result: procs.ProcessResult, limits: Limits) -> str:
 
 
 class ProcessBackend:
-    """Grades on this machine, each submission in a jail; ``mode`` forces one of jail_plan.MODES."""
+    """Grades on this machine, each submission in a jail; ``mode`` forces one of jail_spec.MODES."""
 
-    name = "process"
+    name: BackendName = "process"
 
     def __init__(self, mode: str | None = None, course_root: Path | None = None) -> None:
         self.mode = mode or os.environ.get(ENV_VAR) or None
@@ -121,9 +130,16 @@ class ProcessBackend:
             return "the process jail needs Linux"
         return jail_plan.refused(self.mode) if self.mode else None
 
+    def stop_all(self) -> None:
+        """Kill every jail running now: each set-up command's process group (a namespace jail
+        dies with it) and, where lanes run as their own uid, every process of those uids."""
+        procs.kill_all()  # the jails' set-up commands are started through procs
+        for uid in jail_host.held_uids():
+            jail_host.kill_uid(uid, patience=1.0)
+
     def run(self, job: Job) -> Ran:
         """Run the week's checks on the job's submission in the jail; read back the verdict."""
-        submission, results = jail_plan.places(job, self.mode or best_mode()[0])
+        submission, results = jail_plan.places(job, _mode(self.mode)[0])
         args = [sys.executable, "-m", "mlops_roadmap.grading.entry", job.week, submission]
         args += [f"{results}/{RESULT_FILE}", "--check-seconds", str(job.limits.check_seconds)]
         result, isolation = jailed_run(job, args, mode=self.mode, course_root=self.course_root)

@@ -14,17 +14,20 @@ import os
 import shutil
 import signal
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.grading import jail_plan
+from mlops_roadmap.grading.jail_spec import JailPlan
 from mlops_roadmap.grading.sandbox import Job
 
 # Root's alone: one lock file per uid in use (/var/tmp where there is no /run).
 LOCKS = Path("/run" if os.path.isdir("/run") else "/var/tmp", "mlops-roadmap-jail")
+_held: set[int] = set()  # the uids this grader's lanes hold now
+_held_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -50,9 +53,13 @@ def lane_uid(job: Job) -> Iterator[int]:
         except BlockingIOError:
             os.close(fd)
             continue
+        with _held_lock:
+            _held.add(uid)
         try:
             yield uid
         finally:
+            with _held_lock:
+                _held.discard(uid)
             os.close(fd)
         return
     raise RoadmapError(
@@ -61,24 +68,30 @@ def lane_uid(job: Job) -> Iterator[int]:
     )
 
 
+def held_uids() -> list[int]:
+    """The uids this grader's lanes hold right now (as root; none otherwise)."""
+    with _held_lock:
+        return sorted(_held)
+
+
 def _shield_grader() -> None:
     """Same uid, no namespaces: only a non-dumpable grader keeps its environ and memory closed."""
     ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
 
 
-def prepare(job: Job, plan: dict[str, Any]) -> None:
+def prepare(job: Job, plan: JailPlan) -> None:
     """Folders the jail needs; the slot's uid owns what it may change."""
-    for sub in (".root", "results", *(("home", "tmp") if plan["mode"] == "plain" else ())):
+    for sub in (".root", "results", *(("home", "tmp") if plan.mode == "plain" else ())):
         (job.scratch / sub).mkdir(exist_ok=True)
-    if plan["switch_uid"]:
-        kill_uid(plan["uid"])  # held by this run alone: anything running as it is a leftover
+    if plan.switch_uid:
+        kill_uid(plan.uid)  # held by this run alone: anything running as it is a leftover
         for path in (job.submission, job.scratch / "home"):
             if path.exists():
-                _chown_tree(path, plan["uid"])
-        _one_writable_file(jail_plan.results_dir(job) / "result.json", plan["uid"])
-    if plan["mode"] == "plain":
+                _chown_tree(path, plan.uid)
+        _one_writable_file(jail_plan.results_dir(job) / "result.json", plan.uid)
+    if plan.mode == "plain":
         os.chmod(job.scratch / "tmp", 0o1777)
-        if not plan["switch_uid"]:
+        if not plan.switch_uid:
             _shield_grader()
 
 
@@ -90,10 +103,10 @@ def _one_writable_file(path: Path, uid: int) -> None:
     os.chmod(path.parent, 0o755)
 
 
-def finish(job: Job, plan: dict[str, Any]) -> None:
+def finish(job: Job, plan: JailPlan) -> None:
     """Nothing of the submission's outlives the run, and the grader can delete all it left."""
-    if plan["switch_uid"]:
-        kill_uid(plan["uid"])
+    if plan.switch_uid:
+        kill_uid(plan.uid)
     elif os.geteuid() != 0:
         _open_up([job.submission, job.scratch])
 
@@ -107,16 +120,16 @@ def _open_up(stack: list[Path]) -> None:
             stack += [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
 
 
-def unreachable(job: Job, plan: dict[str, Any]) -> str:
+def unreachable(job: Job, plan: JailPlan) -> str:
     """Without a private root the slot's uid uses host paths: say which it cannot reach."""
-    if plan["mode"] != "plain" or not plan["switch_uid"]:
+    if plan.mode != "plain" or not plan.switch_uid:
         return ""
-    program = shutil.which(plan["argv"][0], path=plan["env"]["PATH"]) or plan["argv"][0]
+    program = shutil.which(plan.argv[0], path=plan.env["PATH"]) or plan.argv[0]
     for path in (Path(program).resolve(), job.submission, job.scratch):
         for parent in path.parents:
             if not os.stat(parent).st_mode & stat.S_IXOTH:
                 return (
-                    f"jail: {parent} is closed to other users, so uid {plan['uid']} cannot reach "
+                    f"jail: {parent} is closed to other users, so uid {plan.uid} cannot reach "
                     f"{path}: open it (chmod o+x) or use a machine that allows namespaces"
                 )
     return ""

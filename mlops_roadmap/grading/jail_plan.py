@@ -1,9 +1,10 @@
 """What the process jail holds: its mounts, environment and limits, decided on the grader's side.
 
-The plan is plain JSON for ``jail_setup.py``. Everything the checks need is bound read-only at the
-path it has on the host (system folders, this interpreter, its virtual environment, this package,
-the course without its ``solutions/``); the submission and a results folder are the only writable
-binds; temporary space is one size-limited tmpfs.
+The plan is a ``jail_spec.JailPlan``, handed to ``jail_setup.py`` as JSON. Everything the checks
+need is bound read-only at the path it has on the host (system folders, this interpreter, its
+virtual environment, this package, the course's graded parts, never its ``solutions/``); the
+results folder is the only writable bind; the submission is a copy in a size-limited tmpfs of
+its own, and temporary space is one more size-limited tmpfs.
 """
 
 from __future__ import annotations
@@ -12,22 +13,29 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from mlops_roadmap.course import GRADED_PARTS
+from mlops_roadmap.grading.jail_spec import MODES, Bind, Copy, JailMode, JailPlan, Link, Rlimit
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
 
-MODES = ("namespaces", "userns", "plain")
 FIRST_UID = 60000  # slot N runs as uid FIRST_UID + N, or the next one no other run holds
 LAST_UID = 60999
 SUBMISSION, RESULTS, HOME = "/submission", "/results", "/home/grader"  # as the container has them
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-COURSE_PARTS = ("roadmap.yaml", "weeks", "templates", "checks")  # never solutions/
 # Address space beyond limits.memory_mb: interpreters, numpy/OpenBLAS and thread stacks reserve
 # far more than they touch (importing sklearn and pandas reserves 580 MB to use 180 MB; week 2's
 # checks pass with a 600 MB ceiling and fail with 500 MB).
 HEADROOM_MB = 1024
 KEPT_ENV = ("LANG", "LC_ALL", "TZ")
+
+
+def as_mode(mode: str) -> JailMode:
+    """``mode`` as a jail mode, or a ValueError saying which there are."""
+    for known in MODES:
+        if mode == known:
+            return known
+    raise ValueError(f"unknown jail mode {mode!r}: choose one of {', '.join(MODES)}")
 
 
 def refused(mode: str) -> str:
@@ -40,7 +48,7 @@ def refused(mode: str) -> str:
     return ""
 
 
-def places(job: Job, mode: str) -> tuple[str, str]:
+def places(job: Job, mode: JailMode) -> tuple[str, str]:
     """The submission and the results folder as the jailed command sees them."""
     if mode == "plain":
         return str(job.submission), str(results_dir(job))
@@ -51,38 +59,39 @@ def results_dir(job: Job) -> Path:
     return job.scratch / "results"
 
 
-def switches_uid(mode: str) -> bool:
+def switches_uid(mode: JailMode) -> bool:
     """Whether the command runs as the slot's own uid (only root can switch)."""
     return mode != "userns" and os.geteuid() == 0
 
 
-def make(job: Job, args: list[str], mode: str, course_root: Path, uid: int) -> dict[str, Any]:
+def make(job: Job, args: list[str], mode: JailMode, course_root: Path, uid: int) -> JailPlan:
     """The whole plan for ``jail_setup.py``; the command runs as ``uid`` (and gid)."""
     home, tmp = (
         (HOME, "/tmp") if mode != "plain" else (str(job.scratch / s) for s in ("home", "tmp"))
     )
     links, binds = system_binds()
-    binds += [(p, p, False) for p in readonly_paths(course_root)]
-    binds += [(str(results_dir(job)), RESULTS, True)]
-    return {
-        "mode": mode,
-        "uid": uid,
-        "gid": uid,
-        "switch_uid": switches_uid(mode),
-        "root": str(job.scratch / ".root"),
-        "links": links,
-        "binds": binds,
-        "hide": [str(course_root / "solutions")],
-        "scratch_mb": job.limits.scratch_mb,
-        # The submission is copied into a tmpfs of its own size plus the scratch allowance:
-        # however much it writes, the grader's disk is not touched.
-        "copy": [str(job.submission), SUBMISSION, tree_mb(job.submission) + job.limits.scratch_mb],
-        "home": home,
-        "cwd": places(job, mode)[0],
-        "argv": args,
-        "env": environment(home, tmp, course_root),
-        "rlimits": rlimits(job.limits, mode),
-    }
+    binds += [Bind(p, p, False) for p in readonly_paths(course_root)]
+    binds += [Bind(str(results_dir(job)), RESULTS, True)]
+    # The submission is copied into a tmpfs of its own size plus the scratch allowance:
+    # however much it writes, the grader's disk is not touched.
+    size = tree_mb(job.submission) + job.limits.scratch_mb
+    return JailPlan(
+        mode=mode,
+        uid=uid,
+        gid=uid,
+        switch_uid=switches_uid(mode),
+        root=str(job.scratch / ".root"),
+        links=tuple(links),
+        binds=tuple(binds),
+        hide=(str(course_root / "solutions"),),
+        scratch_mb=job.limits.scratch_mb,
+        copy=Copy(str(job.submission), SUBMISSION, size),
+        home=home,
+        cwd=places(job, mode)[0],
+        argv=tuple(args),
+        env=environment(home, tmp, course_root),
+        rlimits=rlimits(job.limits, mode),
+    )
 
 
 def tree_mb(top: Path) -> int:
@@ -95,14 +104,14 @@ def tree_mb(top: Path) -> int:
     return size // 2**20 + 1
 
 
-def system_binds() -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:
+def system_binds() -> tuple[list[Link], list[Bind]]:
     """The host's system folders: symlinks copied (merged /usr), folders bound read-only."""
     links, binds = [], []
     for top in SYSTEM:
         if os.path.islink(top):
-            links.append((top, os.readlink(top)))
+            links.append(Link(top, os.readlink(top)))
         elif os.path.isdir(top):
-            binds.append((top, top, False))
+            binds.append(Bind(top, top, False))
     return links, binds
 
 
@@ -110,7 +119,7 @@ def readonly_paths(course_root: Path) -> list[str]:
     """This interpreter, its environment, this package and the course's parts, outermost only."""
     package = Path(__file__).resolve().parents[1]
     wanted = [sys.base_prefix, sys.prefix, os.path.dirname(sys.executable), str(package)]
-    wanted += [str(course_root / part) for part in COURSE_PARTS if (course_root / part).exists()]
+    wanted += [str(course_root / part) for part in GRADED_PARTS if (course_root / part).exists()]
     both = {os.path.abspath(p) for p in wanted} | {os.path.realpath(p) for p in wanted}
     kept: list[str] = []
     for path in sorted(both):
@@ -135,9 +144,9 @@ def environment(home: str, tmp: str, course_root: Path) -> dict[str, str]:
     }
 
 
-def rlimits(limits: Limits, mode: str) -> dict[str, int]:
+def rlimits(limits: Limits, mode: JailMode) -> dict[Rlimit, int]:
     """Per-process ceilings; processes only where they count the slot's uid alone."""
-    chosen = {
+    chosen: dict[Rlimit, int] = {
         "cpu": math.ceil(limits.wall_seconds * max(1.0, limits.cpus)),
         "as": (limits.memory_mb + HEADROOM_MB) << 20,
         "fsize": limits.file_mb << 20,
@@ -149,7 +158,7 @@ def rlimits(limits: Limits, mode: str) -> dict[str, int]:
     return chosen
 
 
-def describe(mode: str, job: Job, uid: int, why: str = "", cgroup: str = "") -> str:
+def describe(mode: JailMode, job: Job, uid: int, why: str = "", cgroup: str = "") -> str:
     """The isolation in words, for the gradebook: what was applied, and what was not."""
     nproc = "/nproc" if "nproc" in rlimits(job.limits, mode) else ""
     limits = f"rlimits cpu/as/fsize/core/nofile{nproc}" + (f", {cgroup}" if cgroup else "")

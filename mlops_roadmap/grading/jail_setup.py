@@ -2,11 +2,12 @@
 
     python -I -S jail_setup.py < PLAN_JSON
 
-Run as a script, before anything of the submission's, so it uses the standard library alone and
-is one file on purpose (``-I -S`` puts neither this package nor its folder on the path). Python
-3.11 has no ``os.unshare``: namespaces, mounts and ``pivot_root`` go through libc. The plan comes
-from ``jail.py``, which chose the mode; a mode that cannot be applied fails loudly (exit 125) rather
-than running the submission with less isolation than the report will claim.
+Run as a script, before anything of the submission's, so it uses the standard library alone
+(``-I -S`` puts neither this package nor its folder on the path) and imports one module of its
+own folder, ``jail_spec``, to check the plan. Python 3.11 has no ``os.unshare``: namespaces,
+mounts and ``pivot_root`` go through libc. The plan comes from ``jail.py``, which chose the mode;
+a plan out of shape or a mode that cannot be applied fails loudly (exit 125) rather than running
+the submission with less isolation than the report will claim.
 
 In the namespace modes the process tree is: this process (outside, waits) -> the jail's init (pid 1
 of a new pid namespace: builds the private root, reaps orphans) -> the command (rlimits, its uid,
@@ -19,14 +20,17 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
-import json
+import importlib
 import os
 import platform
 import resource
 import socket
 import struct
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from mlops_roadmap.grading.jail_spec import JailPlan
 
 NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET = (
     0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
@@ -77,46 +81,46 @@ def tmpfs(dst: str, size_mb: int, mode: str, flags: int = 0) -> None:
     mount("tmpfs", dst, "tmpfs", NOSUID | NODEV | flags, f"size={size_mb}m,mode={mode}")
 
 
-def enter_namespaces(plan: dict[str, Any]) -> None:
+def enter_namespaces(plan: JailPlan) -> None:
     """New mount, pid, net, ipc, uts and cgroup namespaces (and a user one when unprivileged)."""
-    user = plan["mode"] == "userns"
+    user = plan.mode == "userns"
     outer_uid, outer_gid = os.getuid(), os.getgid()
     flags = NEWNS | NEWPID | NEWNET | NEWIPC | NEWUTS | NEWCGROUP | (NEWUSER if user else 0)
     _call(libc.unshare(flags), "unshare")
     if user:  # the grader's uid and gid become the slot's inside; no others exist there
         for name, text in (
             ("setgroups", "deny"),
-            ("uid_map", f"{plan['uid']} {outer_uid} 1"),
-            ("gid_map", f"{plan['gid']} {outer_gid} 1"),
+            ("uid_map", f"{plan.uid} {outer_uid} 1"),
+            ("gid_map", f"{plan.gid} {outer_gid} 1"),
         ):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
 
 
-def build_root(plan: dict[str, Any]) -> None:
+def build_root(plan: JailPlan) -> None:
     """A private root of read-only binds, scratch tmpfs, /dev and /proc; then pivot into it."""
-    new = plan["root"]
+    new = plan.root
     mount(None, "/", None, REC | PRIVATE)  # nothing done here propagates back to the host
     tmpfs(new, 8, "0755")
-    for link, target in plan["links"]:
-        os.symlink(target, new + link)
+    for link in plan.links:
+        os.symlink(link.target, new + link.path)
     scratch = new + "/.scratch"
-    tmpfs(scratch, plan["scratch_mb"], "0755")
+    tmpfs(scratch, plan.scratch_mb, "0755")
     for name, mode, owner in (("tmp", 0o1777, 0), ("shm", 0o1777, 0), ("home", 0o700, 1)):
         os.mkdir(f"{scratch}/{name}")
         os.chmod(f"{scratch}/{name}", mode)
         if owner:
-            os.chown(f"{scratch}/{name}", plan["uid"], plan["gid"])
+            os.chown(f"{scratch}/{name}", plan.uid, plan.gid)
     # Scratch first: a bind below /tmp (a checkout or virtual environment there) must land on
     # top of the scratch /tmp, not be hidden by it.
-    for name, dst in (("tmp", "/tmp"), ("shm", "/dev/shm"), ("home", plan["home"])):
+    for name, dst in (("tmp", "/tmp"), ("shm", "/dev/shm"), ("home", plan.home)):
         bind(f"{scratch}/{name}", new + dst, True)
-    for src, dst, writable in plan["binds"]:
-        bind(src, new + dst, writable)
+    for b in plan.binds:
+        bind(b.src, new + b.dst, b.writable)
     copy_in(plan, new)
     _call(libc.umount2(scratch.encode(), DETACH), "umount scratch")
     os.rmdir(scratch)
-    for hidden in plan["hide"]:  # e.g. the course's solutions/, where a parent bind shows it
+    for hidden in plan.hide:  # e.g. the course's solutions/, where a parent bind shows it
         if os.path.isdir(new + hidden):
             tmpfs(new + hidden, 1, "0555", RDONLY)
     make_dev(new + "/dev")
@@ -126,17 +130,17 @@ def build_root(plan: dict[str, Any]) -> None:
     mount(None, "/", None, REMOUNT | BIND | RDONLY | NOSUID | NODEV)
 
 
-def copy_in(plan: dict[str, Any], new: str) -> None:
+def copy_in(plan: JailPlan, new: str) -> None:
     """The submission, copied into a size-limited tmpfs owned by the jail's user."""
     import shutil
 
-    src, dst, size_mb = plan["copy"]
-    tmpfs(new + dst, size_mb, "0755")
-    shutil.copytree(src, new + dst, symlinks=True, dirs_exist_ok=True)
-    for folder, dirs, files in os.walk(new + dst):
-        os.lchown(folder, plan["uid"], plan["gid"])
+    dst = new + plan.copy.dst
+    tmpfs(dst, plan.copy.size_mb, "0755")
+    shutil.copytree(plan.copy.src, dst, symlinks=True, dirs_exist_ok=True)
+    for folder, dirs, files in os.walk(dst):
+        os.lchown(folder, plan.uid, plan.gid)
         for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            os.lchown(os.path.join(folder, name), plan["uid"], plan["gid"])
+            os.lchown(os.path.join(folder, name), plan.uid, plan.gid)
 
 
 def make_dev(dev: str) -> None:
@@ -176,28 +180,28 @@ def limit(kind: int, value: int, grace: int) -> None:
     resource.setrlimit(kind, (min(value, top), min(value + grace, top)))
 
 
-def become(plan: dict[str, Any]) -> NoReturn:
+def become(plan: JailPlan) -> NoReturn:
     """Limits, then the slot's uid with no groups and no way back; then the command."""
     try:
-        for name, value in plan["rlimits"].items():
+        for name, value in plan.rlimits.items():
             limit(RLIMITS[name], value, grace=5 if name == "cpu" else 0)
-        if plan["switch_uid"]:
+        if plan.switch_uid:
             os.setgroups([])
-            os.setgid(plan["gid"])
-            os.setuid(plan["uid"])
+            os.setgid(plan.gid)
+            os.setuid(plan.uid)
         _call(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-        os.chdir(plan["cwd"])
+        os.chdir(plan.cwd)
     except OSError as exc:
         sys.stderr.write(f"jail: cannot set up the command: {exc}\n")
         os._exit(CANNOT)
     try:
-        os.execvpe(plan["argv"][0], plan["argv"], plan["env"])
+        os.execvpe(plan.argv[0], plan.argv, plan.env)
     except OSError as exc:
-        sys.stderr.write(f"jail: cannot run {plan['argv'][0]}: {exc}\n")
+        sys.stderr.write(f"jail: cannot run {plan.argv[0]}: {exc}\n")
         os._exit(127)
 
 
-def init(plan: dict[str, Any]) -> int:
+def init(plan: JailPlan) -> int:
     """Pid 1: start the command, reap every orphan, and end (killing the rest) when it ends."""
     child = os.fork()
     if child == 0:
@@ -208,7 +212,7 @@ def init(plan: dict[str, Any]) -> int:
             return exit_code(status)
 
 
-def supervise(plan: dict[str, Any]) -> int:
+def supervise(plan: JailPlan) -> int:
     """Without namespaces: adopt every orphan (a subreaper); kill every descendant at the end."""
     _call(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "subreaper")
     code = init(plan)
@@ -231,7 +235,7 @@ def parent(pid: str) -> str:
         return ""
 
 
-def jail(plan: dict[str, Any]) -> int:
+def jail(plan: JailPlan) -> int:
     enter_namespaces(plan)
     pid = os.fork()
     if pid == 0:  # pid 1 of the new namespace; dies with this process
@@ -243,7 +247,7 @@ def jail(plan: dict[str, Any]) -> int:
     return exit_code(os.waitpid(pid, 0)[1])
 
 
-def jail_init(plan: dict[str, Any]) -> int:
+def jail_init(plan: JailPlan) -> int:
     try:
         _call(libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), "pdeathsig")
         build_root(plan)
@@ -261,18 +265,29 @@ def exit_code(status: int) -> int:
     return code if code >= 0 else 128 - code
 
 
+def read_plan(text: str) -> JailPlan:
+    """The plan, checked against ``jail_spec`` (found beside this file, not on the path)."""
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    plan: JailPlan = importlib.import_module("jail_spec").JailPlan.from_json(text)
+    return plan
+
+
 def main() -> int:
     # The plan comes on stdin, not argv: every process in the jail can read /proc/1/cmdline.
-    plan: dict[str, Any] = json.loads(sys.stdin.read())
+    try:
+        plan = read_plan(sys.stdin.read())
+    except ValueError as exc:
+        sys.stderr.write(f"jail: {exc}\n")
+        return CANNOT
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     try:
-        for procs in plan["cgroups"]:  # before any fork: everything started later is held too
+        for procs in plan.cgroups:  # before any fork: everything started later is held too
             with open(procs, "w") as f:
                 f.write(str(os.getpid()))
     except OSError as exc:
         sys.stderr.write(f"jail: cannot join the cgroup: {exc}\n")
         return CANNOT
-    if plan["mode"] == "plain":
+    if plan.mode == "plain":
         return supervise(plan)
     try:
         return jail(plan)

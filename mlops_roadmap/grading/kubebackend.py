@@ -1,7 +1,7 @@
 """``grade --backend kubernetes``: the grader's two halves around a Kubernetes Indexed Job.
 
 ``Stager`` takes each fresh submission copy instead of running it (the grade is ``queued``);
-``finish`` packs them all with the manifests. ``Collector`` later hands each submission the
+``finish`` packs them all with the manifests. ``PodVerdicts`` later hands each submission the
 verdict its pod wrote, matched by student, week and commit, so a collected grade goes through
 the same path (and the same gradebook) as one graded on this machine.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from mlops_roadmap.grading import kubebundle
 from mlops_roadmap.grading.kube import Submission
 from mlops_roadmap.grading.model import Limits
-from mlops_roadmap.grading.sandbox import Job, Ran
+from mlops_roadmap.grading.sandbox import BackendName, Job, Ran
 
 QUEUED = "packed for the Kubernetes Job; collect its verdict with --collect"
 MISSING = "no verdict for this commit among the collected results (pod failed or not run)"
@@ -25,7 +25,7 @@ MISSING = "no verdict for this commit among the collected results (pod failed or
 class Stager:
     """Keeps each submission for the Job's bundle."""
 
-    name = "kubernetes"
+    name: BackendName = "kubernetes"
 
     def __init__(self, staging: Path) -> None:
         self.staging = staging
@@ -44,6 +44,9 @@ class Stager:
         shutil.move(str(job.submission), dest)
         return Ran(None, 0, False, QUEUED, 0.0, "kubernetes pod (queued)", pending=True)
 
+    def stop_all(self) -> None:
+        """Nothing runs here: submissions are only moved into the staging folder."""
+
     def finish(self, out: Path, class_name: str, image: str, limits: Limits, jobs: int) -> Path:
         """Write the bundle under ``out``; the staged copies are packed, then removed."""
         try:
@@ -54,10 +57,10 @@ class Stager:
             shutil.rmtree(self.staging, ignore_errors=True)
 
 
-class Collector:
+class PodVerdicts:
     """Answers each submission with the verdict its pod left in the results folder."""
 
-    name = "kubernetes"
+    name: BackendName = "kubernetes"
 
     def __init__(self, results: Path) -> None:
         found = kubebundle.collect(results)
@@ -73,3 +76,6 @@ class Collector:
         if document is None:
             return Ran(None, 0, False, MISSING, 0.0, "kubernetes pod", pending=True)
         return kubebundle.ran(document)
+
+    def stop_all(self) -> None:
+        """Nothing runs here: the pods ran on the cluster, and their verdicts are only read."""

@@ -13,9 +13,11 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from mlops_roadmap.grading.model import Limits
+
+BackendName = Literal["process", "docker", "kubernetes"]  # the keys of backends.BACKENDS
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,18 @@ class Ran:
 
 
 class Backend(Protocol):
-    name: str
+    """A place to run submissions' checks; ``grade`` uses nothing else of it."""
+
+    name: BackendName
 
     def unavailable(self) -> str | None:
         """Why this backend cannot run here (None when it can)."""
 
     def run(self, job: Job) -> Ran:
         """Run the job's checks in isolation and report what happened."""
+
+    def stop_all(self) -> None:
+        """Stop everything this backend is running now, from any lane (on Ctrl-C)."""
 
 
 RESULT_MAX_BYTES = 16 * 1024 * 1024
