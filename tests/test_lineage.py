@@ -10,7 +10,7 @@ import yaml
 
 from mlops_roadmap import course, lineage, regions, roadmap
 from mlops_roadmap.errors import RoadmapError
-from tests.conftest import REPO
+from tests.conftest import REPO, Cli
 
 MAIN = "app/main.py"
 
@@ -186,3 +186,20 @@ def test_the_first_difference_outside_regions(
 ) -> None:
     found = regions.first_mismatch(scaffold, FINISHED, "week02")
     assert found == regions.Mismatch(regions.Line(*mine) if mine else None, regions.Line(*theirs))
+
+
+def test_course_verify_reports_lineage_first(toy_course: Path, cli: Cli) -> None:
+    """On the toy course: week 2's scaffold carries on week 1's greet.py, then a fix is lost."""
+    set_start(toy_course, 2, "week01")
+    greet = (toy_course / "solutions" / "week01" / "greet.py").read_text()
+    template = toy_course / "templates" / "week02" / "greet.py"
+    template.write_text(greet + "# TODO(week02): greet in a second language\n")
+    result = cli("--course", toy_course, "course", "verify", "--week", "2")
+    assert "week02: checking the lineage from week01" in result.stderr
+    assert "differs from" not in result.stdout  # (the toy's cloud check is blocked here)
+
+    (toy_course / "solutions" / "week01" / "greet.py").write_text('print("hello, World")\n')
+    result = cli("--course", toy_course, "course", "verify", "--week", "2")
+    assert result.returncode == 1
+    assert "templates/week02/greet.py differs from week01's finished work" in result.stdout
+    assert "solutions/week01/greet.py:1: 'print(\"hello, World\")'" in result.stdout
