@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.results import Outcome, as_outcome
 
 VERSION = 1
 BUSY_SECONDS = 30
@@ -64,9 +65,11 @@ class Attempt:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class StoredVerdict:
+    """One check's verdict as an attempt recorded it."""
+
     check_id: str
-    outcome: str
+    outcome: Outcome
     message: str
     duration: float
 
@@ -109,7 +112,7 @@ class Store:
     def close(self) -> None:
         self._conn.close()
 
-    def record_attempt(self, attempt: Attempt, outcomes: list[Outcome]) -> None:
+    def record_attempt(self, attempt: Attempt, verdicts: list[StoredVerdict]) -> None:
         with _transaction(self._conn):
             self._conn.execute("BEGIN IMMEDIATE")
             cur = self._conn.execute(
@@ -126,7 +129,7 @@ class Store:
             )
             self._conn.executemany(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
-                [(cur.lastrowid, o.check_id, o.outcome, o.message, o.duration) for o in outcomes],
+                [(cur.lastrowid, v.check_id, v.outcome, v.message, v.duration) for v in verdicts],
             )
             self._conn.execute("COMMIT")
 
@@ -159,13 +162,13 @@ class Store:
         ).fetchone()
         return int(row[0])
 
-    def last_outcomes(self, week: str) -> list[Outcome]:
+    def last_verdicts(self, week: str) -> list[StoredVerdict]:
         rows = self._conn.execute(
             "SELECT check_id, outcome, message, duration FROM results WHERE attempt_id = "
             "(SELECT MAX(id) FROM attempts WHERE week = ?)",
             (week,),
         )
-        return [Outcome(*row) for row in rows]
+        return [StoredVerdict(c, as_outcome(o), m, d) for c, o, m, d in rows]
 
 
 def _prepare(conn: sqlite3.Connection, path: Path) -> None:

@@ -16,11 +16,11 @@ from mlops_roadmap.state import Attempt, Store
 
 WRITER = """
 import sys
-from mlops_roadmap.state import Attempt, Outcome, Store
+from mlops_roadmap.state import Attempt, Store, StoredVerdict
 store = Store.open(__import__("pathlib").Path(sys.argv[1]), create=True)
 for i in range(int(sys.argv[3])):
     store.record_attempt(Attempt(sys.argv[2], "t", None, 0.1, 1, 2),
-                         [Outcome("a", "passed", "", 0.0), Outcome("b", "failed", "x", 0.0)])
+                         [StoredVerdict("a", "passed", "", 0.0), StoredVerdict("b", "failed", "x", 0.0)])
 print("done", flush=True)
 """
 
@@ -38,7 +38,7 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     store = Store.open(db)
     assert len(store.attempts("week01")) == 150
     assert len(store.attempts("week02")) == 150
-    assert len(store.last_outcomes("week01")) == 2
+    assert len(store.last_verdicts("week01")) == 2
 
 
 def test_kill_mid_write_leaves_store_consistent(tmp_path: Path) -> None:

@@ -11,12 +11,14 @@ from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.plugin import CheckStarted
 from mlops_roadmap.results import RunReport
 from mlops_roadmap.roadmap import Week
-from mlops_roadmap.state import Attempt, Outcome, Store, now
+from mlops_roadmap.state import Attempt, Store, StoredVerdict, now
 from mlops_roadmap.workspace import Workspace
 
 
 @dataclass(frozen=True)
-class CheckOutcome:
+class CheckRun:
+    """What one `check` found, and what it changed."""
+
     report: RunReport
     unlocked: Week | None  # the week this pass unlocked, if any
 
@@ -50,7 +52,7 @@ def check(
     verbose: bool = False,
     select: str | None = None,
     progress_cb: CheckStarted | None = None,
-) -> CheckOutcome:
+) -> CheckRun:
     """Run the checks, record the attempt, and say which week a pass unlocked."""
     report = runner.run_week(
         course,
@@ -63,7 +65,7 @@ def check(
     )
     report = replace(report, commit=ws.commit())
     if select:  # a partial run is shown, not recorded: it cannot pass a week
-        return CheckOutcome(report, None)
+        return CheckRun(report, None)
     store = ws.store()
     try:
         before = week_status.statuses(course, store)
@@ -79,7 +81,7 @@ def check(
         ),
         None,
     )
-    return CheckOutcome(report, unlocked)
+    return CheckRun(report, unlocked)
 
 
 def record(store: Store, report: RunReport) -> None:
@@ -92,5 +94,5 @@ def record(store: Store, report: RunReport) -> None:
         len(report.results),
     )
     store.record_attempt(
-        attempt, [Outcome(r.id, r.outcome, r.message, r.duration) for r in report.results]
+        attempt, [StoredVerdict(r.id, r.outcome, r.message, r.duration) for r in report.results]
     )
