@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.schema import Node, Source
 from mlops_roadmap.tools import TOOLS
+from mlops_roadmap.week_links import WEEK_ID, DataFile, Lineage, check_starts, data, starts_from
 
 FORMAT = 1
-WEEK_ID = re.compile(r"^week\d{2}$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -19,23 +19,6 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 class Resource:
     title: str
     url: str
-
-
-@dataclass(frozen=True)
-class DataFile:
-    """A course data file the scaffold lays: ``path`` in the week folder, ``source`` under data/."""
-
-    path: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Lineage:
-    """The week whose finished work this week's scaffold carries on, and the files that differ
-    from it wholesale (``starts_from`` in roadmap.yaml)."""
-
-    week: str
-    differs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +125,7 @@ def load(path: Path) -> Roadmap:
     months = tuple(_month(n) for n in root.get("months").items())
     weeks = tuple(_week(n, {m.number for m in months}) for n in root.get("weeks").items("id"))
     _check_order(root.get("weeks"), weeks)
-    _check_lineage(root.get("weeks"), weeks)
+    check_starts(root.get("weeks"), [(w.id, w.starts_from) for w in weeks])
     late = _late_policy(root.get("grading"))
     course = _course(root.get("course"))
     return Roadmap(version, course, months, weeks, tuple(source.warnings), late)
@@ -211,8 +194,8 @@ def _week(node: Node, months: set[int]) -> Week:
         stretch=_optional_texts(node.get("stretch")),
         tools=names,
         hints=_optional_texts(node.get("hints")),
-        data=_data(node.get("data")),
-        starts_from=_starts_from(node.get("starts_from")),
+        data=data(node.get("data")),
+        starts_from=starts_from(node.get("starts_from")),
     )
 
 
@@ -238,70 +221,3 @@ def _check_order(node: Node, weeks: tuple[Week, ...]) -> None:
 def place(week: Week, key: str) -> str:
     """Where ``key`` of ``week`` sits in roadmap.yaml, for errors found after loading."""
     return f"roadmap.yaml: weeks[{week.number - 1}] ({week.id}) -> {key}"
-
-
-def _data(node: Node) -> tuple[DataFile, ...]:
-    if node.value is None:
-        return ()
-    if not isinstance(node.value, dict):
-        raise node.error(
-            "expected a mapping of a path in the week folder to a file under data/, like "
-            "'data/raw/train.csv: ames/train.csv'"
-        )
-    files = []
-    for key, value in node.value.items():
-        entry = Node(value, f'{node.where}["{key}"]', node.source)
-        where = Node(key, entry.where, node.source)
-        path = _relative(where, "the week folder", "data/raw/train.csv")
-        if path == "README.md":
-            raise entry.error("README.md is the week's lesson: lay the data under another name")
-        files.append(DataFile(path, _relative(entry, "data/", "ames/train.csv")))
-    return tuple(files)
-
-
-def _starts_from(node: Node) -> Lineage | None:
-    if node.value is None:
-        return None
-    if isinstance(node.value, str):
-        return Lineage(node.text(WEEK_ID, "a week id like 'week05'"))
-    node.mapping(("week",), ("differs",))
-    differs = node.get("differs")
-    paths = () if differs.value is None else differs.items()
-    return Lineage(
-        node.get("week").text(WEEK_ID, "a week id like 'week05'"),
-        tuple(_relative(n, "the week folder", "requirements.txt") for n in paths),
-    )
-
-
-def _relative(node: Node, inside: str, example: str) -> str:
-    """A plain relative POSIX path that stays inside ``inside``."""
-    value = node.text(what=f"a path relative to {inside}")
-    path = PurePosixPath(value)
-    if path.is_absolute():
-        problem = "an absolute path"
-    elif ".." in path.parts:
-        problem = f"'..' leads out of {inside}"
-    elif str(path) != value or "\\" in value:
-        problem = "not a plain path"
-    else:
-        return value
-    raise node.error(
-        f"expected a path relative to {inside}, got {value!r} ({problem}): "
-        f"write it like {example!r}"
-    )
-
-
-def _check_lineage(node: Node, weeks: tuple[Week, ...]) -> None:
-    for item, week in zip(node.items("id"), weeks, strict=True):
-        earlier = [w.id for w in weeks[: week.number - 1]]
-        if week.starts_from is None or week.starts_from.week in earlier:
-            continue
-        where = item.get("starts_from")
-        where = where.get("week") if isinstance(where.value, dict) else where
-        choice = f"there is none before {week.id}"
-        if earlier:
-            choice = earlier[0] if len(earlier) == 1 else f"{earlier[0]} to {earlier[-1]}"
-        raise where.error(
-            f"expected an earlier week ({choice}), got {week.starts_from.week!r}: a scaffold "
-            "starts from a week the learner has finished"
-        )
