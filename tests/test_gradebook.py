@@ -49,11 +49,13 @@ def test_failed_fetches_are_never_reused(tmp_path: Path) -> None:
 
 
 def test_digest_follows_the_checks(tmp_path: Path) -> None:
-    (tmp_path / "test_a.py").write_text("def test_a(): pass\n")
-    first = checks_digest(tmp_path)
-    assert checks_digest(tmp_path) == first
-    (tmp_path / "test_a.py").write_text("def test_a(): assert False\n")
-    assert checks_digest(tmp_path) != first
+    checks = tmp_path / "checks" / "week02"
+    checks.mkdir(parents=True)
+    (checks / "test_a.py").write_text("def test_a(): pass\n")
+    first = checks_digest(tmp_path, "week02")
+    assert checks_digest(tmp_path, "week02") == first
+    (checks / "test_a.py").write_text("def test_a(): assert False\n")
+    assert checks_digest(tmp_path, "week02") != first
 
 
 def test_newer_or_broken_gradebooks_are_refused(tmp_path: Path) -> None:

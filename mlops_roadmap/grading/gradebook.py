@@ -1,12 +1,12 @@
 """The gradebook: every grade ever given, in SQLite, so a re-run grades only what changed.
 
-A grade is reused when the student's graded commit, the week's checks (a digest of the checks
-folder and the engine version) and the grading settings are the same as last time.
+A grade is reused when the student's graded commit, what the week's checks execute (a digest of
+their folder, the course's shared check package, the course files checks load, and the engine)
+and the grading settings are the same as last time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -15,9 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mlops_roadmap import __version__
+from mlops_roadmap import __version__, checklib, course
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading.model import Grade, Student, as_status
+from mlops_roadmap.grading import fingerprint
+from mlops_roadmap.grading.model import Grade, GradeStatus, Student, as_status
 from mlops_roadmap.results import report_from_json
 
 VERSION = 1
@@ -33,17 +34,25 @@ CREATE TABLE IF NOT EXISTS grades (
     PRIMARY KEY (student, week)
 );
 """
-REUSABLE = ("graded", "no-submission", "timed-out", "crashed")
+REUSABLE: tuple[GradeStatus, ...] = ("graded", "no-submission", "timed-out", "crashed")
 
 
-def checks_digest(checks: Path) -> str:
-    """A digest of a week's checks and the engine: when it changes, every grade is redone."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(
-        p for p in checks.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-    ):
-        digest.update(path.relative_to(checks).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:20]
+def check_inputs(week_id: str) -> list[str]:
+    """The course's files and folders a week's checks execute or load: its checks folder, the
+    shared check package (``checks/_lib``), the data sets and ``roadmap.yaml``."""
+    return [f"checks/{week_id}", f"checks/{checklib.FOLDER}", course.DATA, "roadmap.yaml"]
+
+
+def checks_digest(course_root: Path, week_id: str) -> str:
+    """A digest of everything a week's checks execute, and of the engine that runs them: when
+    any of it changes, every grade of the week is redone."""
+    named = [
+        file
+        for part in check_inputs(week_id)
+        for file in fingerprint.files(course_root / part, part)
+    ]
+    seed = f"{__version__}\0{fingerprint.engine_digest()}\0".encode()
+    return fingerprint.digest(named, seed)[:20]
 
 
 class Gradebook:

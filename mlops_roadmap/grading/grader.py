@@ -52,7 +52,7 @@ def grade_class(
     """Grade every student on the roster for every requested week."""
     students = roster.load(request.roster)
     book = gradebook.Gradebook(request.out / "gradebook.db")
-    digests = {w.id: gradebook.checks_digest(course.checks(w)) for w in request.weeks}
+    digests = {w.id: gradebook.checks_digest(course.root, w.id) for w in request.weeks}
     lanes: queue.Queue[int] = queue.Queue()
     for slot in range(request.jobs):
         lanes.put(slot)

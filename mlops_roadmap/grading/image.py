@@ -1,30 +1,27 @@
 """The grading image: the engine and the course's checks, never its solutions, on the base image.
 
 Tagged ``mlops-roadmap/grader:<version>-<hash>``, the hash covering every file that goes in (the
-engine, roadmap.yaml, lessons, templates, checks) and the Dockerfile, so a changed check means
-a new image and an unchanged course reuses the one already built. Built with the classic builder
-through the Docker SDK from a context made in a temporary folder.
+engine and the course's graded parts: roadmap.yaml, lessons, templates, checks, data) and the
+Dockerfile, so a changed check means a new image and an unchanged course reuses the one built.
+Built with the classic builder through the Docker SDK from a context made in a temporary folder.
 """
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from mlops_roadmap import __version__, course
 from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.grading import fingerprint
 
 REPOSITORY = "mlops-roadmap/grader"
 BASE = "mlops-roadmap/python:3.11-bookworm"
 USER_ID = 10001
 COURSE_IN_IMAGE = "/opt/mlops-roadmap/course"
-COURSE_PARTS = ("roadmap.yaml", "weeks", "templates", "checks")  # solutions/ never goes in
-SKIPPED = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "_course"}
 # What the engine imports that Debian's base does not carry; `packaging` is for the learner
 # environment probe in venvs.py.
 EXTRA_REQUIREMENTS = ("packaging>=23",)
@@ -55,23 +52,11 @@ CMD ["python3", "-m", "mlops_roadmap.grading.entry", "--help"]
 """
 
 
-def _walk(root: Path, dest: str) -> Iterator[tuple[str, Path]]:
-    """Every file under ``root`` as (path in the context, source), caches left out."""
-    if root.is_file():
-        yield dest, root
-        return
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not SKIPPED & set(rel.parts) and path.suffix != ".pyc":
-            yield f"{dest}/{rel.as_posix()}", path
-
-
 def sources(course_root: Path) -> list[tuple[str, Path]]:
     """What the build context holds besides the Dockerfile: the engine and the course parts."""
-    package = Path(__file__).resolve().parent.parent
-    files = list(_walk(package, "mlops_roadmap"))
-    for part in COURSE_PARTS:
-        files += _walk(course_root / part, f"course/{part}")
+    files = fingerprint.engine_files()
+    for part in course.GRADED_PARTS:  # solutions/ never goes in
+        files += fingerprint.files(course_root / part, f"course/{part}")
     return files
 
 
@@ -90,10 +75,8 @@ def requirements() -> str:
 def tag(course_root: Path | None = None) -> str:
     """The image tag for this engine and course: changes whenever any file that goes in does."""
     root = course_root or course.locate(None)
-    digest = hashlib.sha256(DOCKERFILE.encode() + requirements().encode())
-    for name, path in sources(root):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{REPOSITORY}:{__version__}-{digest.hexdigest()[:12]}"
+    digest = fingerprint.digest(sources(root), (DOCKERFILE + requirements()).encode())
+    return f"{REPOSITORY}:{__version__}-{digest[:12]}"
 
 
 def client() -> Any:
