@@ -14,14 +14,12 @@ import struct
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks.clean_run import CleanRun
 from mlops_roadmap.checking import expect, fail
-
-if TYPE_CHECKING:
-    from conftest import CleanRun
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SECTIONS = ("rows", "species_counts", "means", "std", "correlation")

@@ -6,20 +6,17 @@ JSON, so scikit-learn and pandas never load here.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mlops_checks import HOLDOUT_CSV
+from mlops_checks.clean_run import CleanRun, finished, run_clean
 from mlops_roadmap.checking import blocked
+from mlops_roadmap.fixtures import CleanCopy, Run
 
-CHECKS_DIR = Path(__file__).resolve().parent
-HOLDOUT_CSV = CHECKS_DIR / "data" / "holdout.csv"
 RUN_TIMEOUT = 240  # seconds for `python train.py` (the solution takes about 4)
 PREDICT_TIMEOUT = 120
 OUTPUTS = (
@@ -64,68 +61,29 @@ print(marker + json.dumps(answer))
 """
 
 
-@dataclass(frozen=True)
-class CleanRun:
-    """train.py run once in a fresh copy of the week folder."""
-
-    folder: Path
-    returncode: int
-    timed_out: bool
-    output_tail: str
-    raw_before: dict[str, str] = field(default_factory=dict)
-    raw_after: dict[str, str] = field(default_factory=dict)
-    timeout: float = RUN_TIMEOUT
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
-
-
-def tree_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file under folder, by relative path."""
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.fixture(scope="module")
-def training_run(
-    run: Callable[..., Any],
-    clean_copy: Callable[..., Path],
-    learner_python: Path,
-) -> CleanRun:
-    """Run `python train.py` from a clean copy of the week folder (once per module)."""
-    folder = clean_copy(*OUTPUTS)
-    before = tree_hashes(folder / "data" / "raw")
-    if not (folder / "train.py").is_file():
-        return CleanRun(
-            folder, 2, False, "train.py is missing from the week folder", before, before
-        )
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = run([learner_python, "train.py"], cwd=folder, timeout=RUN_TIMEOUT, env=env)
-    after = tree_hashes(folder / "data" / "raw")
-    return CleanRun(folder, result.returncode, result.timed_out, result.tail(8), before, after)
+def training_run(run: Run, clean_copy: CleanCopy, learner_python: Path) -> CleanRun:
+    """Run `python train.py` from a clean copy of the week folder (once per module), hashing
+    data/raw before and after (raw data stays untouched)."""
+    return run_clean(
+        run,
+        clean_copy,
+        learner_python,
+        "train.py",
+        outputs=OUTPUTS,
+        timeout=RUN_TIMEOUT,
+        inputs="data/raw",
+    )
 
 
 @pytest.fixture(scope="module")
 def finished_run(training_run: CleanRun) -> CleanRun:
     """The clean run, or the check is blocked because train.py did not finish."""
-    if not training_run.ok:
-        blocked(
-            "train.py did not finish from a clean start, so its results cannot be inspected",
-            hint="Make the check 'train.py runs from a clean start' pass first.",
-        )
-    return training_run
+    return finished(training_run, "results")
 
 
 @pytest.fixture(scope="module")
-def predictions(
-    finished_run: CleanRun, run: Callable[..., Any], learner_python: Path
-) -> dict[str, Any]:
+def predictions(finished_run: CleanRun, run: Run, learner_python: Path) -> dict[str, Any]:
     """Each saved model's class and predictions on the holdout and on data/raw/test.csv."""
     models = finished_run.folder / "models"
     missing = [f"models/{m}.joblib" for m in MODELS if not (models / f"{m}.joblib").is_file()]

@@ -10,16 +10,14 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from mlops_checks import HOLDOUT_CSV
+from mlops_checks.clean_run import CleanRun
 from mlops_roadmap.checking import expect, fail
 
-if TYPE_CHECKING:
-    from conftest import CleanRun
-
-HOLDOUT_CSV = Path(__file__).resolve().parent / "data" / "holdout.csv"
 EXPENSIVE_PRICE = 160_000  # expensive = price > 160000, as the lesson and train.py say
 # Thresholds on the holdout (380 houses train.py never sees), from the reference solution
 # (solutions/week02/train.py: StandardScaler + OneHotEncoder, then LinearRegression or
@@ -151,7 +149,7 @@ def test_outputs_written(finished_run: CleanRun) -> None:
 @pytest.mark.hint("Read data/raw/*.csv, never write there: save outputs under models/.")
 def test_raw_data_untouched(finished_run: CleanRun) -> None:
     """train.py leaves data/raw/ byte for byte as it was"""
-    before, after = finished_run.raw_before, finished_run.raw_after
+    before, after = finished_run.inputs_before, finished_run.inputs_after
     changed = sorted(
         name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
     )

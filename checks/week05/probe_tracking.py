@@ -14,30 +14,15 @@ Nothing here raises: each failure is reported as text where it happened.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import tempfile
-import traceback
 from typing import Any
+
+from mlops_probes import error_text, imports
 
 MODULES = {"mlflow": "mlflow", "sklearn": "scikit-learn", "pandas": "pandas"}
 TARGET = "price"
-
-
-def error_text(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text.splitlines()[-1][:600] if text else type(exc).__name__
-
-
-def imports() -> dict[str, Any]:
-    versions, errors = {}, []
-    for module, package in MODULES.items():
-        try:
-            versions[package] = getattr(importlib.import_module(module), "__version__", "?")
-        except Exception as exc:
-            errors.append(f"{package} ({error_text(exc)})")
-    return {"versions": versions, "errors": errors}
 
 
 def read_tables(specs: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -139,7 +124,7 @@ def store_facts(experiment_name: str, max_runs: int, specs: list[str]) -> dict[s
 
 def main(argv: list[str]) -> int:
     marker, experiment, max_runs, *rest = argv
-    answer: dict[str, Any] = {"imports": imports()}
+    answer: dict[str, Any] = {"imports": imports(MODULES)}
     if not answer["imports"]["errors"] and rest != ["--imports-only"]:
         try:
             answer["store"] = store_facts(experiment, int(max_runs), rest)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from mlops_checks.mlflow_probe import Facts
+from mlops_checks import HOLDOUT_CSV
+from mlops_checks.mlflow_probe import Facts, readable_store
 from mlops_roadmap.checking import blocked, expect, fail
 
-HOLDOUT_CSV = Path(__file__).resolve().parent / "data" / "holdout.csv"
 EXPERIMENT = "ames-housing"
 TAGS = ("git_commit", "data_md5")
 REL_TOL = 1e-6
@@ -65,24 +65,8 @@ def scored(runs: list[dict[str, Any]], table: str) -> list[tuple[dict[str, Any],
 def test_store_holds_experiment(facts: Facts) -> None:
     """The tracking store declared in env.sh holds the experiment ames-housing"""
     store = facts.store
-    if facts.import_errors:
-        blocked("MLflow does not import, so the store cannot be read", hint=FIRST_IMPORT)
-    if facts.problem is not None:
-        if facts.problem.blocked:
-            blocked(facts.problem.found, hint=facts.problem.hint)
-        fail(
-            expected=f"an MLflow tracking store at MLFLOW_TRACKING_URI={store.declared} "
-            f"({store.origin})",
-            found=facts.problem.found,
-            hint=facts.problem.hint,
-        )
-    tracking = facts.store_facts
-    if tracking.get("error"):
-        fail(
-            expected=f"MLflow to read the tracking store {store.uri} ({store.origin})",
-            found=tracking["error"],
-            hint=f"Check MLFLOW_TRACKING_URI in env.sh; {SEE_RUNS.lower()}.",
-        )
+    hint = f"Check MLFLOW_TRACKING_URI in env.sh; {SEE_RUNS.lower()}."
+    tracking = readable_store(facts, "the tracking store", FIRST_IMPORT, hint)
     experiment = tracking["experiment"]
     expect(
         experiment is not None,

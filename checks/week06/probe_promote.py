@@ -16,15 +16,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import traceback
 from typing import Any
 
+from mlops_probes import error_text
+
 SCRIPT = "promote.py"
-
-
-def error_text(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text.splitlines()[-1][:600] if text else type(exc).__name__
 
 
 def alias_version(client: Any, model: str, alias: str) -> str | None:

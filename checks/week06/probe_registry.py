@@ -15,30 +15,15 @@ price column dropped). Nothing here raises: each failure is reported as text whe
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import tempfile
-import traceback
 from typing import Any
+
+from mlops_probes import error_text, imports
 
 MODULES = {"mlflow": "mlflow", "sklearn": "scikit-learn", "pandas": "pandas", "uvicorn": "uvicorn"}
 TARGET = "price"
-
-
-def error_text(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text.splitlines()[-1][:600] if text else type(exc).__name__
-
-
-def imports() -> dict[str, Any]:
-    versions, errors = {}, []
-    for module, package in MODULES.items():
-        try:
-            versions[package] = getattr(importlib.import_module(module), "__version__", "?")
-        except Exception as exc:
-            errors.append(f"{package} ({error_text(exc)})")
-    return {"versions": versions, "errors": errors}
 
 
 def version_facts(client: Any, version: Any) -> dict[str, Any]:
@@ -124,7 +109,7 @@ def store_facts(model: str, alias: str, specs: list[str]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     marker, model, alias, *rest = argv
-    answer: dict[str, Any] = {"imports": imports()}
+    answer: dict[str, Any] = {"imports": imports(MODULES)}
     if not answer["imports"]["errors"] and rest != ["--imports-only"]:
         try:
             answer["store"] = store_facts(model, alias, rest)

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from mlops_checks.mlflow_probe import Facts
+from mlops_checks import HOLDOUT_CSV
+from mlops_checks.mlflow_probe import Facts, readable_store
 from mlops_roadmap.checking import blocked, expect, fail
 
-HOLDOUT_CSV = Path(__file__).resolve().parent / "data" / "holdout.csv"
 MODEL = "ames-price"
 ALIAS = "champion"
 CHAMPION_URI = f"models:/{MODEL}@{ALIAS}"
@@ -69,24 +69,8 @@ def version_problems(versions: list[dict[str, Any]]) -> list[str]:
 def test_registered_model_versions(facts: Facts) -> None:
     """The registered model ames-price has at least two versions, each from a run with an rmse"""
     store = facts.store
-    if facts.import_errors:
-        blocked("MLflow does not import, so the registry cannot be read", hint=FIRST_IMPORT)
-    if facts.problem is not None:
-        if facts.problem.blocked:
-            blocked(facts.problem.found, hint=facts.problem.hint)
-        fail(
-            expected=f"an MLflow tracking store at MLFLOW_TRACKING_URI={store.declared} "
-            f"({store.origin})",
-            found=facts.problem.found,
-            hint=facts.problem.hint,
-        )
-    registry = facts.store_facts
-    if registry.get("error"):
-        fail(
-            expected=f"MLflow to read the model registry of {store.uri} ({store.origin})",
-            found=registry["error"],
-            hint="Check MLFLOW_TRACKING_URI in env.sh.",
-        )
+    hint = "Check MLFLOW_TRACKING_URI in env.sh."
+    registry = readable_store(facts, "the model registry", FIRST_IMPORT, hint)
     expect(
         registry["model"] is not None,
         expected=f"a registered model named {MODEL!r} in {store.uri} ({store.origin})",

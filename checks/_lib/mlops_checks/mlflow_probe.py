@@ -1,21 +1,25 @@
 """Asking a learner's MLflow store questions without importing MLflow in the checks.
 
 A probe script (a week's ``probe_*.py``) runs in the learner's interpreter through ``run`` with
-the tracking store in its environment, and prints one JSON line after a marker; its answer is
-gathered here with the store it was asked about.
+the tracking store in its environment (and ``checks/_lib`` on its path, for the stdlib-only
+``mlops_probes``), and prints one JSON line after a marker; its answer is gathered here with the
+store it was asked about.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops_roadmap import tracking
+from mlops_roadmap.checking import blocked, fail
 from mlops_roadmap.fixtures import Run
 
 MARKER = "PROBE-JSON:"
+LIB = Path(__file__).resolve().parent.parent  # checks/_lib: the probes import mlops_probes
 
 
 def run_probe(
@@ -23,9 +27,9 @@ def run_probe(
 ) -> dict[str, Any]:
     """The probe's answer (``argv`` after the interpreter: the script, then its arguments, the
     marker first), or {"crash": what went wrong} when it printed none."""
-    result = run(
-        [str(a) for a in argv], cwd=cwd, env=tracking.probe_env(store_uri), timeout=timeout
-    )
+    env = tracking.probe_env(store_uri)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(LIB), env.get("PYTHONPATH", "")]))
+    result = run([str(a) for a in argv], cwd=cwd, env=env, timeout=timeout)
     answer = tracking.parse_probe(result.stdout, MARKER)
     if answer is not None:
         return answer
@@ -52,3 +56,29 @@ class Facts:
     def store_facts(self) -> dict[str, Any]:
         """What the probe read from the store (runs, or the registered model)."""
         return dict(self.answer.get("store") or {})
+
+
+def readable_store(facts: Facts, what: str, first_import: str, hint: str) -> dict[str, Any]:
+    """What the probe read from the store (``what``: "the tracking store", "the model
+    registry"); blocked when MLflow does not import or the store's server is down, failed when
+    the declared store is not there or MLflow cannot read it."""
+    store = facts.store
+    if facts.import_errors:
+        blocked(f"MLflow does not import, so {what} cannot be read", hint=first_import)
+    if facts.problem is not None:
+        if facts.problem.blocked:
+            blocked(facts.problem.found, hint=facts.problem.hint)
+        fail(
+            expected=f"an MLflow tracking store at MLFLOW_TRACKING_URI={store.declared} "
+            f"({store.origin})",
+            found=facts.problem.found,
+            hint=facts.problem.hint,
+        )
+    found = facts.store_facts
+    if found.get("error"):
+        fail(
+            expected=f"MLflow to read {what} of {store.uri} ({store.origin})",
+            found=found["error"],
+            hint=hint,
+        )
+    return found

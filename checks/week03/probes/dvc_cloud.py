@@ -19,15 +19,7 @@ import json
 import sys
 from typing import Any
 
-
-def describe(exc: BaseException) -> str:
-    parts, seen = [], set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        text = str(exc).strip()
-        parts.append(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return " <- ".join(parts)
+from probe_errors import describe
 
 
 def history_status(repo: Any, versions: dict[str, list[str]]) -> dict[str, Any]:

@@ -23,16 +23,7 @@ import os
 import sys
 from typing import Any
 
-
-def describe(exc: BaseException) -> str:
-    """An exception and its causes, one line each (DVC wraps the useful part in __cause__)."""
-    parts, seen = [], set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        text = str(exc).strip()
-        parts.append(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return " <- ".join(parts)
+from probe_errors import describe
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, float]:

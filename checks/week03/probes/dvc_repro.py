@@ -19,7 +19,8 @@ import os
 import sys
 from typing import Any
 
-from dvc_inspect import describe, workspace_metrics
+from dvc_inspect import workspace_metrics
+from probe_errors import describe
 
 
 def reproduce(copy: str) -> dict[str, Any]:
