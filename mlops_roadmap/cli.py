@@ -237,26 +237,23 @@ def watch(
     ] = False,
 ) -> None:
     """Re-run the week's checks whenever a file in its folder changes, until Ctrl-C."""
-    import threading
+    from contextlib import closing
 
     from mlops_roadmap import render
     from mlops_roadmap.commands.check import check as do_check
-    from mlops_roadmap.commands.watch import changes, should_poll
+    from mlops_roadmap.commands.watch import watcher
 
     c, ws = _course(), _workspace()
     chosen = _week(c, week, required=False)
     folder = ws.week_dir(chosen)
-    how = "polling" if should_poll(folder, poll) else "file events"
-    stop = threading.Event()
-    try:
+    with closing(watcher(folder, poll)) as changes:
         while True:
+            changes.mark()  # before the run, so a save made while the checks run is seen
             with render.live_progress() as progress:
                 outcome = do_check(c, ws, chosen, progress_cb=progress)
             render.run_report(outcome.report, outcome.unlocked)
-            render.note(f"Watching {folder} ({how}); Ctrl-C to stop.")
-            next(iter(changes(folder, stop, poll)), None)
-    finally:
-        stop.set()
+            render.note(f"Watching {folder} ({changes.how}); Ctrl-C to stop.")
+            changes.wait()
 
 
 @app.command()

@@ -1,15 +1,18 @@
 """`watch`: wait for the learner's files to change, using file events or polling.
 
+A watcher is marked before each run of the checks and then waited on: it reports every change
+since the mark, so a save made while the checks run starts another run instead of being lost.
 File events are unreliable on WSL drives, Docker volumes and network file systems, so there (or
-when asked) the watcher polls modification times instead.
+when asked, or when events cannot be had) the watcher polls modification times instead.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
+
+from mlops_roadmap.errors import RoadmapError
 
 IGNORED = {".venv", "__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache", ".dvc"}
 POLLED_FS = {
@@ -29,6 +32,7 @@ POLLED_FS = {
     "prl_fs",
 }
 POLL_ENV = "MLOPS_ROADMAP_POLL"
+Snapshot = dict[Path, tuple[int, int]]
 
 
 def filesystem(path: Path) -> str:
@@ -55,8 +59,8 @@ def _ignored(path: Path, root: Path) -> bool:
     return any(part in IGNORED for part in path.relative_to(root).parts)
 
 
-def snapshot(root: Path) -> dict[Path, tuple[float, int]]:
-    """Modification time and size of every file under ``root`` outside ignored folders."""
+def snapshot(root: Path) -> Snapshot:
+    """Modification time (ns) and size of every file under ``root`` outside ignored folders."""
     seen = {}
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in IGNORED]
@@ -66,37 +70,109 @@ def snapshot(root: Path) -> dict[Path, tuple[float, int]]:
                 stat = path.stat()
             except OSError:
                 continue
-            seen[path] = (stat.st_mtime, stat.st_size)
+            seen[path] = (stat.st_mtime_ns, stat.st_size)
     return seen
 
 
-def poll(root: Path, stop: threading.Event, interval: float = 1.0) -> Iterator[set[Path]]:
-    """Yield the set of changed files each time something under ``root`` changes."""
-    before = snapshot(root)
-    while not stop.wait(interval):
-        after = snapshot(root)
-        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
-        before = after
-        if changed:
-            yield changed
+class Polling:
+    """Changes found by comparing the folder with a snapshot taken at the last mark."""
+
+    def __init__(self, root: Path, interval: float = 1.0, why: str = "") -> None:
+        self.root, self.interval = root, interval
+        self.how = f"polling: {why}" if why else "polling"
+        self._stopped = threading.Event()
+        self._base = snapshot(root)
+
+    def mark(self) -> None:
+        """From now on: later changes are the ones ``wait`` reports."""
+        self._base = snapshot(self.root)
+
+    def wait(self) -> set[Path]:
+        """The files changed since the mark, once there are some (nothing once closed)."""
+        while True:
+            now = snapshot(self.root)
+            changed = {p for p in self._base.keys() | now.keys() if self._base.get(p) != now.get(p)}
+            if changed or self._stopped.wait(self.interval):
+                return changed
+
+    def close(self) -> None:
+        self._stopped.set()
 
 
-def events(root: Path, stop: threading.Event) -> Iterator[set[Path]]:
-    """Yield changed files from file-system events (watchfiles)."""
-    import watchfiles
+class Events:
+    """Changes reported by file-system events (watchfiles), gathered by a listening thread that
+    starts before the first mark and listens until closed, so no change falls between runs."""
 
-    for batch in watchfiles.watch(root, stop_event=stop, debounce=400, raise_interrupt=False):
-        changed = {Path(p) for _, p in batch if not _ignored(Path(p), root)}
-        if changed:
-            yield changed
+    how = "file events"
+
+    def __init__(self, root: Path, ready_within: float = 30) -> None:
+        import watchfiles  # an ImportError here means: poll instead
+
+        self.root = root
+        self._watch = watchfiles.watch
+        self._stopped = threading.Event()
+        self._arrived = threading.Condition()
+        self._changed: set[Path] = set()
+        self._listening = False
+        self._failure: Exception | None = None
+        self._thread = threading.Thread(target=self._listen, name="watch-events", daemon=True)
+        self._thread.start()
+        try:
+            with self._arrived:
+                self._arrived.wait_for(lambda: self._listening, ready_within)
+        except BaseException:  # Ctrl-C while the watches are being set up
+            self.close()
+            raise
+        if self._failure or not self._listening:
+            self.close()
+            raise RoadmapError(f"no file events for {root}: {self._failure or 'no answer'}")
+
+    def _listen(self) -> None:
+        try:
+            # The first (possibly empty) batch, after rust_timeout, says the watches are in place.
+            batches = self._watch(
+                self.root, stop_event=self._stopped, debounce=400, rust_timeout=200,
+                yield_on_timeout=True,
+            )  # fmt: skip
+            for batch in batches:
+                changed = {Path(p) for _, p in batch if not _ignored(Path(p), self.root)}
+                with self._arrived:
+                    self._listening = True
+                    self._changed |= changed
+                    self._arrived.notify_all()
+        except Exception as exc:  # e.g. the system's limit on watches; wait() reports it
+            self._failure = exc
+        finally:
+            with self._arrived:
+                self._stopped.set()
+                self._arrived.notify_all()
+
+    def mark(self) -> None:
+        """From now on: later changes are the ones ``wait`` reports."""
+        with self._arrived:
+            self._changed = set()
+
+    def wait(self) -> set[Path]:
+        """The files changed since the mark, once there are some (nothing once closed)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: self._changed or self._stopped.is_set())
+            changed, self._changed = self._changed, set()
+        if not changed and self._failure:
+            raise RoadmapError(f"watching {self.root} failed: {self._failure}; try `--poll`")
+        return changed
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
 
 
-def changes(root: Path, stop: threading.Event, force_poll: bool = False) -> Iterator[set[Path]]:
-    """Changes under ``root``, by events where they work and by polling elsewhere."""
+def watcher(root: Path, force_poll: bool = False) -> Polling | Events:
+    """A watcher on ``root``: file events where they work, polling elsewhere."""
     if should_poll(root, force_poll):
-        return poll(root, stop)
+        return Polling(root)
     try:
-        import watchfiles  # noqa: F401
+        return Events(root)
     except ImportError:
-        return poll(root, stop)
-    return events(root, stop)
+        return Polling(root, why="watchfiles is not installed")
+    except RoadmapError as exc:
+        return Polling(root, why=str(exc))
