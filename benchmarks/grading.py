@@ -75,9 +75,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     c = course.load(REPO)
-    backend = backends.choose(args.backend, c.root)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        backend = backends.choose(args.backend, backends.Setting(c.root, root / "out"))
         made = time.perf_counter()
         roster = make_class(root / "class", args.count)
         made = time.perf_counter() - made

@@ -164,8 +164,8 @@ def check(
     machine = fmt != "text" and output is None  # then stdout carries the export alone
     c, ws = _course(), _workspace()
     chosen = _week(c, week, required=False)
-    with render.live_progress(not machine and not verbose) as progress:
-        checked = do_check(c, ws, chosen, verbose=verbose, select=select, progress_cb=progress)
+    with render.live_progress(not machine and not verbose) as on_check:
+        checked = do_check(c, ws, chosen, verbose=verbose, select=select, on_check=on_check)
     if fmt != "text":
         _export_check(fmt, checked.report, output)
     if not machine:
@@ -250,7 +250,7 @@ def watch(
         while True:
             changes.mark()  # before the run, so a save made while the checks run is seen
             with render.live_progress() as progress:
-                outcome = do_check(c, ws, chosen, progress_cb=progress)
+                outcome = do_check(c, ws, chosen, on_check=progress)
             render.run_report(outcome.report, outcome.unlocked)
             render.note(f"Watching {folder} ({changes.how}); Ctrl-C to stop.")
             changes.wait()

@@ -51,7 +51,7 @@ def check(
     *,
     verbose: bool = False,
     select: str | None = None,
-    progress_cb: CheckStarted | None = None,
+    on_check: CheckStarted | None = None,
 ) -> CheckRun:
     """Run the checks, record the attempt, and say which week a pass unlocked."""
     report = runner.run_week(
@@ -61,7 +61,7 @@ def check(
         ws.week_dir(week),
         verbose=verbose,
         select=select,
-        on_check=progress_cb,
+        on_check=on_check,
     )
     report = replace(report, commit=ws.commit())
     if select:  # a partial run is shown, not recorded: it cannot pass a week

@@ -5,8 +5,9 @@ slot's own uid (60000 + slot), rlimits, a cgroup where one can be made, and a sc
 environment. As another user: the same inside a user namespace. Where the kernel allows neither:
 rlimits, a scrubbed environment and every descendant killed at the end; the report says so.
 
-``jail_plan`` decides what the jail holds, ``jail_setup`` (a standalone script) builds it and
-runs the command, ``jail_host`` hands folders over and back, ``jail_cgroup`` caps the whole.
+``jail_plan`` decides what the jail holds (a ``jail_spec.JailPlan``), ``jail_setup`` (a
+standalone script) checks that plan, builds the jail and runs the command, ``jail_host`` hands
+folders over and back, ``jail_cgroup`` caps the whole.
 """
 
 from __future__ import annotations

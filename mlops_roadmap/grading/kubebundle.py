@@ -54,7 +54,8 @@ def write_bundle(
     parallelism: int = 4,
     storage_class: str | None = None,
 ) -> Path:
-    """Write setup.yaml, job.yaml, submissions/<run>/ and results/<run>/; return the former."""
+    """Write setup.yaml, job.yaml, submissions/<run>/ and results/<run>/ into ``out_dir``;
+    return submissions/<run>/."""
     import yaml
 
     docs = manifests(
