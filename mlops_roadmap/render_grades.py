@@ -16,9 +16,9 @@ from mlops_roadmap.render import _console, _text
 
 if TYPE_CHECKING:
     from mlops_roadmap.grading.grader import OnGraded
-    from mlops_roadmap.grading.model import ClassGrades, Grade
+    from mlops_roadmap.grading.model import ClassGrades, Grade, GradeStatus
 
-STATUS_STYLE = {
+STATUS_STYLE: dict[GradeStatus, str] = {  # queued: no style
     "graded": "green",
     "fetch-failed": "red",
     "no-submission": "yellow",
