@@ -5,6 +5,8 @@ A check fails with what it expected, what it found and a hint; it never prints.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -38,6 +40,28 @@ def expect(condition: object, expected: str, found: str, hint: str = "") -> None
     """Fail the check unless ``condition`` holds."""
     if not condition:
         raise CheckFailed(expected, found, hint)
+
+
+def expect_none(
+    problems: Sequence[str], expected: str, hint: str = "", shown: int | None = None
+) -> None:
+    """Fail, listing ``problems`` (the first ``shown`` of them, joined with "; "), unless there
+    are none."""
+    if problems:
+        raise CheckFailed(expected, "; ".join(problems[:shown]), hint)
+
+
+def expect_file(folder: Path, name: str, hint: str = "") -> Path:
+    """``folder / name``, or fail because the week folder lacks it (the default hint: start
+    from the scaffold's copy)."""
+    path = folder / name
+    if not path.is_file():
+        raise CheckFailed(
+            f"{name} in the week folder",
+            "no such file",
+            hint or f"Start from the scaffold's {name}.",
+        )
+    return path
 
 
 def blocked(reason: str, hint: str = "") -> NoReturn:

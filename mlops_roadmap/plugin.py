@@ -30,6 +30,7 @@ MARKERS = (
     "hint(text): the hint shown when the check fails",
     "requires(*tools): tools the check needs; blocked when one is unreachable",
     "timeout(seconds): the check's wall-clock limit (default 300)",
+    "title(text): the check's title (default: its docstring's first line); for parametrized checks",
 )
 DEFAULT_TIMEOUT = 300
 PREFIX = "mlops_roadmap."  # user_properties the engine keeps for itself (never shown as notes)
@@ -176,6 +177,9 @@ def _alarm(seconds: float) -> Iterator[None]:
 
 
 def _title(item: pytest.Item) -> str:
+    marked = _marker_arg(item, "title", None)
+    if marked is not None:
+        return str(marked)
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else item.name
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/ruff check mlops_roadmap tests benchmarks checks
-.venv/bin/ruff format --check mlops_roadmap tests benchmarks
+.venv/bin/ruff format --check mlops_roadmap tests benchmarks checks
 .venv/bin/mypy
 # The course's checks, each week on its own (every week has a conftest.py of its own), with the
 # course's shared check package on the path as the engine puts it there.

@@ -5,8 +5,9 @@ the checks put ``checks/_lib`` on the probe's ``PYTHONPATH``."""
 from __future__ import annotations
 
 import importlib
+import json
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -25,3 +26,18 @@ def imports(modules: Mapping[str, str]) -> dict[str, Any]:
         except Exception as exc:
             errors.append(f"{package} ({error_text(exc)})")
     return {"versions": versions, "errors": errors}
+
+
+def answer(
+    marker: str, modules: Mapping[str, str], rest: list[str], read: Callable[[], Any], what: str
+) -> int:
+    """Print the probe's answer: the imports, then (unless ``--imports-only`` or an import
+    failed) what ``read()`` found in the store, or why reading ``what`` failed."""
+    found: dict[str, Any] = {"imports": imports(modules)}
+    if not found["imports"]["errors"] and rest != ["--imports-only"]:
+        try:
+            found["store"] = read()
+        except Exception as exc:
+            found["store"] = {"error": f"reading {what} failed: {error_text(exc)}"}
+    print(marker + json.dumps(found))
+    return 0

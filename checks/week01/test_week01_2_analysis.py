@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mlops_checks.clean_run import CleanRun
+from mlops_checks.clean_run import CleanRun, expect_ran
 from mlops_roadmap.checking import expect, fail
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -139,15 +139,10 @@ def png_problem(path: Path) -> str | None:
 @pytest.mark.hint("Run `python analysis.py` from the week folder and fix the first error it shows.")
 def test_analysis_runs(analysis_run: CleanRun) -> None:
     """analysis.py runs from a clean start"""
-    if analysis_run.timed_out:
-        found = f"still running after {analysis_run.timeout:g} s, so it was stopped"
-    else:
-        found = f"exit status {analysis_run.returncode}:\n{analysis_run.output_tail}"
-    expect(
-        analysis_run.ok,
+    expect_ran(
+        analysis_run,
         expected="`python analysis.py` in a fresh copy of the week folder (no reports/) "
         "to exit with status 0",
-        found=found,
         hint="Finish the TODOs in analysis.py, then run `python analysis.py` yourself; it must "
         "create reports/ and reports/figures/ itself (mkdir(parents=True, exist_ok=True)).",
     )
@@ -181,52 +176,49 @@ def test_stats_json_written(finished_run: CleanRun) -> None:
     )
 
 
-@pytest.mark.points(1)
-@pytest.mark.hint("rows is len(df); species_counts comes from df['species'].value_counts().")
-def test_row_and_species_counts(finished_run: CleanRun, stats: dict[str, Any]) -> None:
-    """stats.json counts the rows and each species correctly"""
-    compare_section(
-        finished_run,
-        stats,
-        ("rows", "species_counts"),
-        hint="Use plain ints: int(len(df)) and {name: int(n) for ...}.",
-    )
+def section(name: str, title: str, marker_hint: str, hint: str, *keys: str) -> pytest.ParameterSet:
+    """One statistics check: the sections of stats.json it compares with the check's own."""
+    marks = [pytest.mark.title(title), pytest.mark.hint(marker_hint)]
+    return pytest.param((keys or (name,)), hint, id=name, marks=marks)
 
 
 @pytest.mark.points(1)
-@pytest.mark.hint("df.groupby('species')[FEATURES].mean() gives one row per species.")
-def test_species_means(finished_run: CleanRun, stats: dict[str, Any]) -> None:
-    """stats.json has the right mean of each feature per species"""
-    compare_section(
-        finished_run,
-        stats,
-        ("means",),
-        hint="Shape it {species: {feature: mean}}: to_dict(orient='index') does that.",
-    )
-
-
-@pytest.mark.points(1)
-@pytest.mark.hint("Sample standard deviation: .std() in pandas (ddof=1), not numpy's np.std.")
-def test_species_std(finished_run: CleanRun, stats: dict[str, Any]) -> None:
-    """stats.json has the right standard deviation of each feature per species"""
-    compare_section(
-        finished_run,
-        stats,
-        ("std",),
-        hint="pandas' .std() divides by n-1 (ddof=1); np.std divides by n.",
-    )
-
-
-@pytest.mark.points(1)
-@pytest.mark.hint("df[FEATURES].corr() is the 4x4 Pearson correlation over all 150 rows.")
-def test_feature_correlation(finished_run: CleanRun, stats: dict[str, Any]) -> None:
-    """stats.json has the Pearson correlation between every pair of features"""
-    compare_section(
-        finished_run,
-        stats,
-        ("correlation",),
-        hint="Correlate over the whole data set, not per species: df[FEATURES].corr().",
-    )
+@pytest.mark.parametrize(
+    ("keys", "hint"),
+    [
+        section(
+            "counts",
+            "stats.json counts the rows and each species correctly",
+            "rows is len(df); species_counts comes from df['species'].value_counts().",
+            "Use plain ints: int(len(df)) and {name: int(n) for ...}.",
+            "rows",
+            "species_counts",
+        ),
+        section(
+            "means",
+            "stats.json has the right mean of each feature per species",
+            "df.groupby('species')[FEATURES].mean() gives one row per species.",
+            "Shape it {species: {feature: mean}}: to_dict(orient='index') does that.",
+        ),
+        section(
+            "std",
+            "stats.json has the right standard deviation of each feature per species",
+            "Sample standard deviation: .std() in pandas (ddof=1), not numpy's np.std.",
+            "pandas' .std() divides by n-1 (ddof=1); np.std divides by n.",
+        ),
+        section(
+            "correlation",
+            "stats.json has the Pearson correlation between every pair of features",
+            "df[FEATURES].corr() is the 4x4 Pearson correlation over all 150 rows.",
+            "Correlate over the whole data set, not per species: df[FEATURES].corr().",
+        ),
+    ],
+)
+def test_statistics(
+    finished_run: CleanRun, stats: dict[str, Any], keys: tuple[str, ...], hint: str
+) -> None:
+    """stats.json holds the statistics analysis.py computes from the data"""
+    compare_section(finished_run, stats, keys, hint=hint)
 
 
 @pytest.mark.points(2)

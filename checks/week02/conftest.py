@@ -14,6 +14,7 @@ import pytest
 
 from mlops_checks import HOLDOUT_CSV
 from mlops_checks.clean_run import CleanRun, finished, run_clean
+from mlops_checks.environment import import_errors
 from mlops_roadmap.checking import blocked
 from mlops_roadmap.fixtures import CleanCopy, Run
 
@@ -59,6 +60,18 @@ for kind in ("linear", "logistic"):
     answer[kind] = info
 print(marker + json.dumps(answer))
 """
+
+
+@pytest.fixture(scope="session")
+def libraries() -> str:
+    """What the week's environment must import, for the shared check's message."""
+    return "scikit-learn, pandas and joblib"
+
+
+@pytest.fixture(scope="session")
+def library_errors(run: Run, learner_python: Path) -> list[str]:
+    """The libraries that do not import in the learner's interpreter."""
+    return import_errors(run, learner_python, ["sklearn", "pandas", "joblib"])
 
 
 @pytest.fixture(scope="module")

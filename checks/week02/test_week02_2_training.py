@@ -6,7 +6,6 @@ RMSE and accuracy are computed here in plain Python from the predictions it prin
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -15,8 +14,9 @@ from typing import Any
 import pytest
 
 from mlops_checks import HOLDOUT_CSV
-from mlops_checks.clean_run import CleanRun
-from mlops_roadmap.checking import expect, fail
+from mlops_checks.clean_run import CleanRun, expect_ran
+from mlops_checks.scores import REL_TOL, accuracy, read_prices, rmse
+from mlops_roadmap.checking import expect, expect_none, fail
 
 EXPENSIVE_PRICE = 160_000  # expensive = price > 160000, as the lesson and train.py say
 # Thresholds on the holdout (380 houses train.py never sees), from the reference solution
@@ -28,7 +28,6 @@ EXPENSIVE_PRICE = 160_000  # expensive = price > 160000, as the lesson and train
 # training mean price fails with 73,604, and always predicting 0 with 0.489.)
 MAX_HOLDOUT_RMSE = 29_550.0
 MIN_HOLDOUT_ACCURACY = 0.888
-REL_TOL = 1e-6
 LINEAR_FINALS = {
     "LinearRegression",
     "Ridge",
@@ -45,24 +44,8 @@ RUN_HINT = "Run `python train.py` yourself from the week folder and fix the firs
 pytestmark = pytest.mark.timeout(420)
 
 
-def read_prices(path: Path) -> list[float]:
-    """The price column of a CSV file."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [float(row["price"]) for row in csv.DictReader(handle)]
-
-
 def labels(prices: list[float]) -> list[int]:
     return [1 if price > EXPENSIVE_PRICE else 0 for price in prices]
-
-
-def rmse(actual: list[float], predicted: list[float]) -> float:
-    return math.sqrt(
-        math.fsum((p - a) ** 2 for a, p in zip(actual, predicted, strict=True)) / len(actual)
-    )
-
-
-def accuracy(actual: list[int], predicted: list[float]) -> float:
-    return sum(1 for a, p in zip(actual, predicted, strict=True) if p == a) / len(actual)
 
 
 def model_output(predictions: dict[str, Any], kind: str, table: str, rows: int) -> list[float]:
@@ -116,15 +99,10 @@ def read_metrics(folder: Path) -> dict[str, Any]:
 @pytest.mark.hint(RUN_HINT)
 def test_training_runs(training_run: CleanRun) -> None:
     """train.py runs from a clean start"""
-    if training_run.timed_out:
-        found = f"still running after {training_run.timeout:g} s, so it was stopped"
-    else:
-        found = f"exit status {training_run.returncode}:\n{training_run.output_tail}"
-    expect(
-        training_run.ok,
+    expect_ran(
+        training_run,
         expected="`python train.py` in a fresh copy of the week folder (no models/, no "
         "metrics.json) to exit with status 0",
-        found=found,
         hint="Finish the TODOs in train.py, then run `python train.py` "
         "yourself from the week folder and fix the first error it shows.",
     )
@@ -176,11 +154,10 @@ def test_models_are_pipelines(predictions: dict[str, Any]) -> None:
             problems.append(f"models/{kind}.joblib is a {info['class']}, not a Pipeline")
         elif not (module.startswith("sklearn.linear_model") and name in finals):
             problems.append(f"models/{kind}.joblib is a Pipeline ending in {info['final']}")
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="models/linear.joblib: a Pipeline ending in LinearRegression (or Ridge/Lasso); "
         "models/logistic.joblib: a Pipeline ending in LogisticRegression",
-        found="; ".join(problems),
         hint="Pipeline([('prepare', ColumnTransformer(...)), ('model', LinearRegression())]).",
     )
 
@@ -236,11 +213,10 @@ def test_metrics_match_test_set(finished_run: CleanRun, predictions: dict[str, A
         for k, v in truth.items()
         if not math.isclose(metrics[k], v, rel_tol=REL_TOL)
     ]
-    expect(
-        not wrong,
+    expect_none(
+        wrong,
         expected="metrics.json rmse and accuracy equal to the saved models' "
         f"scores on data/raw/test.csv (relative tolerance {REL_TOL:g})",
-        found="; ".join(wrong),
         hint="RMSE is sqrt(mean((y - prediction)^2)) in dollars; accuracy is the share of "
         "correct 0/1 labels; compute them on test.csv, not on train.csv.",
     )

@@ -18,7 +18,7 @@ from conftest import (
     status_lines,
 )
 
-from mlops_roadmap.checking import blocked, expect, fail
+from mlops_roadmap.checking import blocked, expect, expect_none, fail
 
 REL_TOL = 1e-6  # reproduced metrics must equal the committed ones (fixed seeds, same data)
 STAGE_HINT = (
@@ -201,11 +201,10 @@ def test_pipeline_reproduces(project: dict[str, Any], request: pytest.FixtureReq
             again = theirs.get(file, {}).get(key)
             if again is None or not math.isclose(value, again, rel_tol=REL_TOL):
                 wrong.append(f"{file} {key}: yours {value!r}, reproduced {again!r}")
-    expect(
-        not wrong,
+    expect_none(
+        wrong,
         expected="the reproduced metrics equal the ones in your week folder "
         f"(relative tolerance {REL_TOL:g})",
-        found="; ".join(wrong),
         hint="Make `dvc status` clean first (`dvc repro`, then commit). If it is, the "
         "training is not deterministic: fix every random seed (random_state=...) and read "
         "only the declared deps and params; then `dvc repro`, commit and `dvc push`.",

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mlops_roadmap.checking import blocked, expect, fail
+from mlops_roadmap.checking import blocked, expect, expect_none, fail
 
 DOCKERFILES = ("Dockerfile.train", "Dockerfile.serve")
 HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
@@ -214,11 +214,10 @@ def test_base_images_pinned(week_dir: Path) -> None:
             why = unpinned(stage, earlier)
             problems += [f"{name}: {why}"] if why else []
             earlier |= {stage.name} if stage.name else set()
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="every FROM to name an explicit tag such as python:3.11-slim (never latest), "
         "or a digest (@sha256:...)",
-        found="; ".join(problems),
         hint="An unpinned base changes under you: the same Dockerfile builds a different "
         "image next month. Pin the tag (python:3.11-slim), or the digest for full "
         "reproducibility.",
@@ -236,10 +235,9 @@ def test_non_root_user(week_dir: Path) -> None:
             problems.append(f"{name} sets no USER, so it runs as the base image's user (root)")
         elif user.split(":")[0].strip().lower() in ROOT_USERS:
             problems.append(f"{name} ends with USER {user}")
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="the final stage of each Dockerfile to end with a USER that is not root or 0",
-        found="; ".join(problems),
         hint="Create an unprivileged user (`RUN useradd --no-log-init --create-home --uid "
         "10001 app`) after installing what needs root, then `USER app` before CMD.",
     )

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from mlops_checks import HOLDOUT_CSV, mlflow_probe
-from mlops_checks.mlflow_probe import MARKER, Facts
+from mlops_checks.mlflow_probe import FIRST_IMPORT, MARKER, Facts
 from mlops_roadmap import tracking
 from mlops_roadmap.checking import blocked
 from mlops_roadmap.fixtures import CleanCopy, Run
 
+pytest_plugins = ["mlops_checks.mlflow_fixtures"]
 CHECKS_DIR = Path(__file__).resolve().parent
 PROBE = CHECKS_DIR / "probe_tracking.py"
 EXPERIMENT = "ames-housing"
@@ -27,7 +28,6 @@ MAX_RUNS = 20  # newest finished runs whose models are loaded: bounds the probe'
 PROBE_TIMEOUT = 240
 TRAIN_TIMEOUT = 240  # seconds for `python train.py` (the solution takes about 12)
 CLEAN_OUTPUTS = ("mlflow.db", "mlruns", "mlartifacts")  # left out of the clean copy
-FIRST_IMPORT = "Make the check 'MLflow, scikit-learn and pandas import' pass first."
 FIRST_STORE = (
     "Make the check 'The tracking store declared in env.sh holds the experiment "
     f"{EXPERIMENT}' pass first."
@@ -40,6 +40,12 @@ def run_probe(
     """probe_tracking.py's answer, or {"crash": what went wrong} when it printed none."""
     argv = [python, PROBE, MARKER, EXPERIMENT, MAX_RUNS, *args]
     return mlflow_probe.run_probe(run, argv, store_uri, cwd, PROBE_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def libraries() -> str:
+    """What the week's environment must import, for the shared check's message."""
+    return "mlflow, scikit-learn and pandas"
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +100,7 @@ class CleanTraining:
 
 
 @pytest.fixture(scope="module")
-def clean_training(
-    run: Run, clean_copy: CleanCopy, learner_python: Path
-) -> CleanTraining:
+def clean_training(run: Run, clean_copy: CleanCopy, learner_python: Path) -> CleanTraining:
     """train.py run in a fresh copy with MLFLOW_TRACKING_URI at a new SQLite file there.
 
     The check never writes to the learner's own store or server; the probe reads the new one.

@@ -14,12 +14,11 @@ Nothing here raises: each failure is reported as text where it happened.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from typing import Any
 
-from mlops_probes import error_text, imports
+from mlops_probes import answer, error_text
 
 MODULES = {"mlflow": "mlflow", "sklearn": "scikit-learn", "pandas": "pandas"}
 TARGET = "price"
@@ -124,14 +123,8 @@ def store_facts(experiment_name: str, max_runs: int, specs: list[str]) -> dict[s
 
 def main(argv: list[str]) -> int:
     marker, experiment, max_runs, *rest = argv
-    answer: dict[str, Any] = {"imports": imports(MODULES)}
-    if not answer["imports"]["errors"] and rest != ["--imports-only"]:
-        try:
-            answer["store"] = store_facts(experiment, int(max_runs), rest)
-        except Exception as exc:
-            answer["store"] = {"error": f"reading the tracking store failed: {error_text(exc)}"}
-    print(marker + json.dumps(answer))
-    return 0
+    read = lambda: store_facts(experiment, int(max_runs), rest)  # noqa: E731
+    return answer(marker, MODULES, rest, read, "the tracking store")
 
 
 if __name__ == "__main__":

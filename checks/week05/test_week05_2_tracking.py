@@ -7,7 +7,6 @@ data/raw/test.csv and on the check's holdout. RMSEs are computed here in plain P
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -16,30 +15,19 @@ from typing import Any
 import pytest
 
 from mlops_checks import HOLDOUT_CSV
-from mlops_checks.mlflow_probe import Facts, readable_store
-from mlops_roadmap.checking import blocked, expect, fail
+from mlops_checks.mlflow_probe import FIRST_IMPORT, Facts, readable_store
+from mlops_checks.scores import REL_TOL, read_prices, rmse
+from mlops_roadmap.checking import blocked, expect, expect_none, fail
 
 EXPERIMENT = "ames-housing"
 TAGS = ("git_commit", "data_md5")
-REL_TOL = 1e-6
 # Threshold on the holdout (380 houses the learner never sees), from the reference solution
 # (solutions/week05: runs `--model linear` and `--model ridge --alpha 10`; the best logged test
 # RMSE is ridge alpha 10's, 24,606.85), measured with mlflow 3.17.2, scikit-learn 1.9.1,
 # pandas 2.3.3: its holdout RMSE is 25,748.63 dollars; x 1.15 = 29,610.9. Same margin as week 2.
 MAX_HOLDOUT_RMSE = 29_600.0
-FIRST_IMPORT = "Make the check 'MLflow, scikit-learn and pandas import' pass first."
 SEE_RUNS = "Look at the runs with `mlflow ui` (after `source env.sh`)"
 pytestmark = pytest.mark.timeout(360)  # room for the probe (240 s at most) in the first check
-
-
-def read_prices(path: Path) -> list[float]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [float(row["price"]) for row in csv.DictReader(handle)]
-
-
-def rmse(actual: list[float], predicted: list[float]) -> float:
-    pairs = zip(actual, predicted, strict=True)
-    return math.sqrt(math.fsum((p - a) ** 2 for a, p in pairs) / len(actual))
 
 
 def label(run: dict[str, Any]) -> str:
@@ -116,11 +104,10 @@ def test_runs_log_params_metric_tags(finished_runs: list[dict[str, Any]]) -> Non
             problems.append(f"{label(run)} has no metric 'rmse' (it has {sorted(run['metrics'])})")
         if missing:
             problems.append(f"{label(run)} has no tag {' or '.join(missing)}")
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="every finished run with parameters (model, alpha...), the metric 'rmse' and "
         "the tags git_commit and data_md5",
-        found="; ".join(problems),
         hint="Log them inside `with mlflow.start_run():`; delete broken old runs in the MLflow UI "
         "(deleted runs are not checked).",
     )
@@ -141,11 +128,10 @@ def test_runs_log_models(finished_runs: list[dict[str, Any]]) -> None:
             problems.append(f"{label(run)}: model {model['uri']} cannot load with mlflow.pyfunc")
         elif not (model["signature"] and model["input_example"]):
             problems.append(f"{label(run)}: model {model['uri']} has no signature/input example")
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="a logged model (models:/m-...) for every finished run, with a signature and "
         "an input example",
-        found="; ".join(problems),
         hint="Inside the run: mlflow.sklearn.log_model(pipeline, name='model', "
         "input_example=X_train.head(5)) (MLflow infers the signature from the example).",
     )

@@ -16,20 +16,20 @@ from typing import Any
 import pytest
 
 from mlops_checks import HOLDOUT_CSV, mlflow_probe, model_serving
-from mlops_checks.mlflow_probe import MARKER, Facts
+from mlops_checks.mlflow_probe import FIRST_IMPORT, MARKER, Facts
 from mlops_checks.model_serving import Served
 from mlops_roadmap import tracking
 from mlops_roadmap.checking import blocked
 from mlops_roadmap.fixtures import CleanCopy, Run
 from mlops_roadmap.tracking import Store
 
+pytest_plugins = ["mlops_checks.mlflow_fixtures"]
 CHECKS_DIR = Path(__file__).resolve().parent
 MODEL = "ames-price"
 ALIAS = "champion"
 CHAMPION_URI = f"models:/{MODEL}@{ALIAS}"
 PROBE_TIMEOUT = 240
 PROMOTE_TIMEOUT = 180  # seconds for one `python promote.py` (the solution takes about 8)
-FIRST_IMPORT = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import' pass first."
 FIRST_MODEL = f"Make the check 'The registered model {MODEL} has at least two versions' pass first."
 
 
@@ -50,6 +50,12 @@ def run_probe(
 @pytest.fixture(scope="session")
 def store(week_dir: Path) -> Store:
     return tracking.declared_store(week_dir)
+
+
+@pytest.fixture(scope="session")
+def libraries() -> str:
+    """What the week's environment must import, for the shared check's message."""
+    return "mlflow, scikit-learn, pandas and uvicorn (which `mlflow models serve` runs)"
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,11 @@ price column dropped). Nothing here raises: each failure is reported as text whe
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from typing import Any
 
-from mlops_probes import error_text, imports
+from mlops_probes import answer, error_text
 
 MODULES = {"mlflow": "mlflow", "sklearn": "scikit-learn", "pandas": "pandas", "uvicorn": "uvicorn"}
 TARGET = "price"
@@ -109,14 +108,9 @@ def store_facts(model: str, alias: str, specs: list[str]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     marker, model, alias, *rest = argv
-    answer: dict[str, Any] = {"imports": imports(MODULES)}
-    if not answer["imports"]["errors"] and rest != ["--imports-only"]:
-        try:
-            answer["store"] = store_facts(model, alias, rest)
-        except Exception as exc:
-            answer["store"] = {"error": f"reading the model registry failed: {error_text(exc)}"}
-    print(marker + json.dumps(answer))
-    return 0
+    return answer(
+        marker, MODULES, rest, lambda: store_facts(model, alias, rest), "the model registry"
+    )
 
 
 if __name__ == "__main__":

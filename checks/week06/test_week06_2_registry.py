@@ -7,37 +7,25 @@ on the check's holdout. The RMSE is computed here in plain Python.
 
 from __future__ import annotations
 
-import csv
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlops_checks import HOLDOUT_CSV
-from mlops_checks.mlflow_probe import Facts, readable_store
+from mlops_checks.mlflow_probe import FIRST_IMPORT, Facts, readable_store
+from mlops_checks.scores import read_prices, rmse
 from mlops_roadmap.checking import blocked, expect, fail
 
 MODEL = "ames-price"
 ALIAS = "champion"
 CHAMPION_URI = f"models:/{MODEL}@{ALIAS}"
-FIRST_IMPORT = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import' pass first."
 # Threshold on the holdout (380 houses the learner never sees), from the reference solution
 # (solutions/week06: versions from `--model linear` and `--model ridge --alpha 10`; promote.py
 # makes ridge alpha 10 the champion, test RMSE 24,606.85), measured with mlflow 3.17.2,
 # scikit-learn 1.9.1, pandas 2.3.3: holdout RMSE 25,748.63 dollars; x 1.15 = 29,610.9.
 MAX_HOLDOUT_RMSE = 29_600.0
 pytestmark = pytest.mark.timeout(360)  # room for the probe (240 s at most) in the first check
-
-
-def read_prices(path: Path) -> list[float]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [float(row["price"]) for row in csv.DictReader(handle)]
-
-
-def rmse(actual: list[float], predicted: list[float]) -> float:
-    pairs = zip(actual, predicted, strict=True)
-    return math.sqrt(math.fsum((p - a) ** 2 for a, p in pairs) / len(actual))
 
 
 def logged_rmse(registry: dict[str, Any]) -> dict[str, float]:

@@ -11,24 +11,19 @@ from typing import Any
 
 import pytest
 
-from mlops_checks import api
-from mlops_roadmap.checking import expect, fail
+from mlops_checks import api, api_checks
+from mlops_roadmap.checking import expect, expect_none, fail
 
 REL_TOL = 1e-6
 # Room for training (240 s at most) and the app's start (60 s), whichever check starts them.
 pytestmark = pytest.mark.timeout(420)
+test_training = api_checks.test_training  # the shared check, collected here in this order
 
 
 def numbers(values: Any) -> bool:
     return isinstance(values, list) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
     )
-
-
-@pytest.mark.points(1)
-def test_training(app_run: api.AppRun) -> None:
-    """train.py saves models/linear.joblib from a clean start"""
-    api.check_trained(app_run)
 
 
 @pytest.mark.points(2)
@@ -75,11 +70,11 @@ def test_predictions_match_model(
         for i, (g, e) in enumerate(zip(got, expected, strict=True))
         if not math.isclose(g, e, rel_tol=REL_TOL, abs_tol=1e-6)
     ]
-    expect(
-        not wrong,
+    expect_none(
+        wrong,
         expected=f"the prices models/linear.joblib itself predicts for the same houses "
         f"(relative tolerance {REL_TOL:g})",
-        found="; ".join(wrong[:4]),
         hint="Build the DataFrame from [h.model_dump() for h in body.houses] with the fields "
         "in the training columns' order, and return model.predict(frame) unchanged.",
+        shown=4,
     )

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mlops_checks import api, monitoring
-from mlops_roadmap.checking import expect, fail
+from mlops_roadmap.checking import expect, expect_file, expect_none, fail
 
 pytestmark = pytest.mark.timeout(420)
 MIN_QUERIES = 3
@@ -31,17 +31,9 @@ JOB_HINT = (
 
 @pytest.mark.requires("promtool")
 @pytest.mark.points(2)
-def test_prometheus_config(
-    week_dir: Path, run: Callable[..., Any]
-) -> None:
+def test_prometheus_config(week_dir: Path, run: Callable[..., Any]) -> None:
     """prometheus.yml scrapes the API as job housing-api and passes promtool check config"""
-    path = week_dir / "prometheus.yml"
-    expect(
-        path.is_file(),
-        expected="prometheus.yml in the week folder",
-        found="no such file",
-        hint="Start from the scaffold's prometheus.yml.",
-    )
+    path = expect_file(week_dir, "prometheus.yml")
     result = run([api.promtool(), "check", "config", path], cwd=week_dir, timeout=60)
     expect(
         result.returncode == 0,
@@ -91,10 +83,9 @@ def test_dashboard_queries(
             queries += monitoring.queries(path.name, monitoring.load_dashboard(path))
         except ValueError as exc:
             broken.append(f"{path.name}: {exc}")
-    expect(
-        not broken,
+    expect_none(
+        broken,
         expected="every file in grafana/dashboards/ to be a dashboard in JSON",
-        found="; ".join(broken),
         hint="Export the dashboard again from Grafana; do not edit the JSON by hand.",
     )
     expect(
@@ -134,13 +125,13 @@ def test_dashboard_queries(
             problems.append(f"panel '{query.panel}' selects no metric: {expr}")
         elif unknown:
             problems.append(f"panel '{query.panel}' uses {', '.join(unknown)}")
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="every query to select metrics the app exports at /metrics (or Prometheus' "
         "own up and scrape_* series, or recording rules prometheus.yml loads)",
-        found="; ".join(problems[:4]),
         hint="Compare the names with `curl -s localhost:8000/metrics | grep -v '^#'`: counters "
         "end in _total, histograms give _bucket, _count and _sum.",
+        shown=4,
     )
 
 
@@ -169,9 +160,7 @@ def compose_service(week_dir: Path) -> tuple[str, dict[str, Any]]:
     )
 
 
-def serves_dashboards(
-    week_dir: Path, volumes: list[Any], container_path: str
-) -> bool:
+def serves_dashboards(week_dir: Path, volumes: list[Any], container_path: str) -> bool:
     """Whether a provider path inside the container is grafana/dashboards/ of the project."""
     wanted = (week_dir / "grafana" / "dashboards").resolve()
     for volume in volumes:

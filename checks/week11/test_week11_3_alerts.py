@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mlops_checks import alerting, api
-from mlops_roadmap.checking import blocked, expect, fail
+from mlops_roadmap.checking import blocked, expect, expect_file, expect_none, fail
 
 pytestmark = pytest.mark.timeout(300)
 STRUCTURE_TITLE = "alerts.yml has an error-rate and a latency alert with for:, severity and summary"
@@ -23,13 +23,7 @@ VALID_TITLE = "alerts.yml passes promtool check rules and prometheus.yml loads i
 
 
 def alerts_path(week_dir: Path) -> Path:
-    path = week_dir / "alerts.yml"
-    expect(
-        path.is_file(),
-        expected="alerts.yml in the week folder",
-        found="no such file",
-        hint="Start from the scaffold's alerts.yml.",
-    )
+    path = expect_file(week_dir, "alerts.yml")
     return path
 
 
@@ -58,9 +52,7 @@ def promtool_said(result: Any) -> str:
 
 @pytest.mark.requires("promtool")
 @pytest.mark.points(1)
-def test_rules_valid(
-    week_dir: Path, run: Callable[..., Any]
-) -> None:
+def test_rules_valid(week_dir: Path, run: Callable[..., Any]) -> None:
     """alerts.yml passes promtool check rules and prometheus.yml loads it"""
     path = alerts_path(week_dir)
     promtool = api.promtool()
@@ -103,13 +95,12 @@ def test_rules_complete(week_dir: Path) -> None:
             problems.append(f"no {kind} alert (an alert whose expr uses {how})")
         elif all(alerting.shortcomings(r) for r in found):
             problems += [f"{r.alert} lacks {', '.join(alerting.shortcomings(r))}" for r in found]
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="an alert on the share of 5xx answers (the week 10 counter, "
         f'{alerting.COUNTER}{{status=~"5.."}}) and one on latency (the week 10 histogram, '
         f"{alerting.HISTOGRAM}), each with a for: duration, a severity label and a summary "
         "annotation",
-        found="; ".join(problems),
         hint="See the lesson's HousingApiHighErrorRate; the latency alert is the p95 from "
         "histogram_quantile(0.95, sum by (job, le) (rate(..._bucket{...}[5m]))) > 0.5.",
     )
@@ -150,35 +141,38 @@ def behaviour(
         cases = (alerting.error_cases if kind == "error" else alerting.latency_cases)(
             rule.alert, buckets
         )
-        ok, said = run_case(
-            run, paths, cases["fires"], folder, f"{kind}-{rule.alert}-fires"
-        )
+        ok, said = run_case(run, paths, cases["fires"], folder, f"{kind}-{rule.alert}-fires")
         if ok:
             fired.append(rule.alert)
         else:
             problems.append(f"{rule.alert} did not fire ({said[:200]})")
-        ok, said = run_case(
-            run, paths, cases["quiet"], folder, f"{kind}-{rule.alert}-quiet"
-        )
+        ok, said = run_case(run, paths, cases["quiet"], folder, f"{kind}-{rule.alert}-quiet")
         if not ok:
             problems.append(f"{rule.alert} fired on healthy traffic: {evaluations(said)}")
     return fired, problems
 
 
-@pytest.mark.requires("promtool")
-@pytest.mark.points(2)
-def test_error_alert_behaves(
-    week_dir: Path, run: Callable[..., Any], tmp_path: Path
-) -> None:
-    """The error-rate alert fires within 10 minutes at 10% errors and stays quiet at 1%"""
+def judged(
+    kind: str, week_dir: Path, run: Callable[..., Any], tmp_path: Path
+) -> tuple[list[str], list[str]]:
+    """Every alert of ``kind`` ("error" or "latency") in alerts.yml put through the check's own
+    cases: (the alerts that fired when they should, the problems); blocked when there is none."""
     paths, rules = rules_or_block(week_dir)
-    candidates = alerting.error_alerts(rules)
+    candidates = (alerting.error_alerts if kind == "error" else alerting.latency_alerts)(rules)
     if not candidates:
+        what = "high-error-rate" if kind == "error" else "high-latency"
         blocked(
-            "alerts.yml has no high-error-rate alert yet",
+            f"alerts.yml has no {what} alert yet",
             hint=f"Make the check '{STRUCTURE_TITLE}' pass first.",
         )
-    fired, problems = behaviour("error", candidates, run, paths, rules, tmp_path)
+    return behaviour(kind, candidates, run, paths, rules, tmp_path)
+
+
+@pytest.mark.requires("promtool")
+@pytest.mark.points(2)
+def test_error_alert_behaves(week_dir: Path, run: Callable[..., Any], tmp_path: Path) -> None:
+    """The error-rate alert fires within 10 minutes at 10% errors and stays quiet at 1%"""
+    fired, problems = judged("error", week_dir, run, tmp_path)
     expect(
         fired and not problems,
         expected=f'with 100 requests a minute, job="{alerting.JOB}": firing 10 minutes after '
@@ -191,18 +185,9 @@ def test_error_alert_behaves(
 
 @pytest.mark.requires("promtool")
 @pytest.mark.points(1)
-def test_latency_alert_behaves(
-    week_dir: Path, run: Callable[..., Any], tmp_path: Path
-) -> None:
+def test_latency_alert_behaves(week_dir: Path, run: Callable[..., Any], tmp_path: Path) -> None:
     """The latency alert fires when predictions take 3 s and stays quiet at 10 ms"""
-    paths, rules = rules_or_block(week_dir)
-    candidates = alerting.latency_alerts(rules)
-    if not candidates:
-        blocked(
-            "alerts.yml has no high-latency alert yet",
-            hint=f"Make the check '{STRUCTURE_TITLE}' pass first.",
-        )
-    fired, problems = behaviour("latency", candidates, run, paths, rules, tmp_path)
+    fired, problems = judged("latency", week_dir, run, tmp_path)
     expect(
         fired and not problems,
         expected="with 100 requests a minute on /predict: firing 30 minutes after every request "
@@ -215,17 +200,9 @@ def test_latency_alert_behaves(
 
 @pytest.mark.requires("promtool")
 @pytest.mark.points(2)
-def test_own_rule_tests(
-    week_dir: Path, run: Callable[..., Any]
-) -> None:
+def test_own_rule_tests(week_dir: Path, run: Callable[..., Any]) -> None:
     """alerts_test.yml passes promtool test rules and tests every alert"""
-    path = week_dir / "alerts_test.yml"
-    expect(
-        path.is_file(),
-        expected="alerts_test.yml in the week folder",
-        found="no such file",
-        hint="Start from the scaffold's alerts_test.yml.",
-    )
+    path = expect_file(week_dir, "alerts_test.yml")
     result = run([api.promtool(), "test", "rules", path], cwd=week_dir, timeout=120)
     expect(
         result.returncode == 0,

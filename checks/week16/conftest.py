@@ -53,8 +53,6 @@ print(sys.argv[3] + json.dumps([float(v) for v in model.predict(frame)]))
 """
 
 
-
-
 # --- the check's data ------------------------------------------------------------------------
 
 

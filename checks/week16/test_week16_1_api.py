@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mlops_roadmap.checking import expect, fail
+from mlops_roadmap.checking import expect, expect_none, fail
 
 if TYPE_CHECKING:
     from conftest import ApiSession, Call, Reply
@@ -68,11 +68,10 @@ def test_no_credentials_is_401(live_api: ApiSession) -> None:
                 f"{call.method} {call.path} answered 401 with "
                 + (f"WWW-Authenticate: {challenge}" if challenge else "no WWW-Authenticate header")
             )
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="401 Unauthorized with a header `WWW-Authenticate: Bearer` (it tells the client "
         "how to authenticate) for requests without credentials",
-        found="; ".join(problems),
         hint="With HTTPBearer(auto_error=False) a missing token gives None: raise "
         "HTTPException(status_code=401, headers={'WWW-Authenticate': 'Bearer'}). A missing "
         "token is 401 (who are you?), never 403 and never an anonymous caller.",
@@ -93,10 +92,9 @@ def test_bad_tokens_are_401(live_api: ApiSession) -> None:
         "predict/tampered",
     ]
     problems = wrong_statuses(live_api, names)
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected=f"401 Unauthorized for every token the API must not trust ({TOKEN_SCHEME})",
-        found="; ".join(problems),
         hint="Verify every token: jwt.decode(token, os.environ['JWT_SECRET'], "
         "algorithms=['HS256'], options={'require': ['exp', 'sub']}) checks the signature and "
         "the expiry and refuses 'alg: none'; turn every jwt.InvalidTokenError into 401 (a "
@@ -111,11 +109,10 @@ def test_missing_scope_is_403(live_api: ApiSession) -> None:
     problems = wrong_statuses(
         live_api, ["predict/other-scope", "predict/similar-scope", "reload/predict-scope"]
     )
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="403 Forbidden from POST /predict without the `predict` scope and from POST "
         "/admin/reload without the `admin` scope (the token itself is valid)",
-        found="; ".join(problems),
         hint="Split the `scope` claim on spaces and test membership: "
         "`'predict' in claims['scope'].split()`; 'predict' in 'predictions:read' is a "
         "substring test, not a scope test. 401 is for who you are, 403 for what you may do.",
@@ -129,11 +126,10 @@ def test_valid_tokens_are_served(
 ) -> None:
     """Valid tokens with the right scope get 200, and /predict answers what the model predicts"""
     problems = wrong_statuses(live_api, ["predict/valid", "reload/valid"])
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="200 OK from POST /predict with a `predict` token and from POST "
         f"/admin/reload with a `predict admin` token ({TOKEN_SCHEME})",
-        found="; ".join(problems),
         hint="Read the secret with os.environ['JWT_SECRET'] (the checks set their own) and "
         "verify with algorithms=['HS256']; 'scope' holds space-separated scopes.",
     )
@@ -226,12 +222,11 @@ def excerpt(text: str, at: int, length: int, personal: bool) -> str:
 def test_logs_hold_no_secrets_or_personal_data(live_api: ApiSession) -> None:
     """The app's logs after the session hold no token, no secret and no caller's name or e-mail"""
     found = leaks(live_api)
-    expect(
-        not found,
+    expect_none(
+        found,
         expected="no bearer token (or part of one), no JWT_SECRET or PSEUDONYM_KEY, and no "
         "caller's e-mail address or name in what the app printed or wrote during "
         f"{len(live_api.calls)} requests",
-        found="; ".join(found),
         hint="Never log request headers (Authorization is a bearer token anyone can replay), "
         "tokens or claims; log the caller as app.privacy.pseudonym(caller.subject).",
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from mlops_roadmap.checking import expect, fail
+from mlops_roadmap.checking import expect, expect_none, fail
 
 if TYPE_CHECKING:
     from conftest import Person, Pipeline, PipelineRun
@@ -147,12 +147,11 @@ def test_no_personal_data_in_output(
         )
         + ([f"{len(in_output)} in what it printed, e.g. {in_output[0]}"] if in_output else [])
     )
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected=f"none of the {len(people)} owners' names or e-mail addresses (in any case) in "
         "data/processed/sales.csv or in the script's output, and no owner_name or owner_email "
         "column",
-        found="; ".join(problems),
         hint="Drop the personal columns once owner_id is computed (data minimisation), and "
         "never print rows or values of personal data, only counts.",
     )
@@ -185,12 +184,11 @@ def test_pseudonyms_are_consistent(
         + ([f"pseudonyms shorter than {MIN_PSEUDONYM} characters: {short[0]!r}"] if short else [])
         + ([] if rerun else ["a second run with the same key gave other pseudonyms"])
     )
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected=f"one {PSEUDONYM} per owner across all their sales (Jane.Doe@Example.com is "
         "jane.doe@example.com), a different one for each owner, and the same file from a "
         "second run with the same key",
-        found="; ".join(problems),
         hint="pseudonym(value) = hmac.new(key, value.strip().lower().encode(), "
         "hashlib.sha256).hexdigest(): deterministic, no random salt, no timestamp.",
     )
@@ -242,12 +240,11 @@ def test_pseudonyms_are_keyed(pseudonymised: Pipeline, sales_rows: list[dict[str
         if unchanged
         else []
     )  # fmt: skip
-    expect(
-        not problems,
+    expect_none(
+        problems,
         expected="pseudonyms nobody can compute without PSEUDONYM_KEY: no MD5/SHA/BLAKE2 "
         "digest or base64 of the e-mail or name (the check computed them), and every one "
         "different when the key changes",
-        found="; ".join(problems),
         hint="An unkeyed hash of an e-mail is reversible by hashing a list of known "
         "addresses. Use hmac.new(os.environ['PSEUDONYM_KEY'].encode(), email.encode(), "
         "hashlib.sha256).hexdigest(), with no key or salt written in the code.",

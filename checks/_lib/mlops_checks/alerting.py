@@ -222,32 +222,21 @@ def firing(alert: str) -> str:
 
 def fires_case(alert: str, series: list[dict[str, str]], at_minute: int) -> dict[str, Any]:
     """A test group: the alert is firing at ``at_minute``."""
-    return {
-        "interval": "1m",
-        "input_series": series,
-        "promql_expr_test": [
-            {
-                "expr": f"max({firing(alert)})",
-                "eval_time": f"{at_minute}m",
-                "exp_samples": [{"labels": "{}", "value": 1}],
-            }
-        ],
-    }
+    firing_now = [{"labels": "{}", "value": 1}]
+    return rule_test(series, f"max({firing(alert)})", at_minute, firing_now)
 
 
 def quiet_case(alert: str, series: list[dict[str, str]], minutes: int) -> dict[str, Any]:
     """A test group: the alert never fires during the first ``minutes``."""
-    return {
-        "interval": "1m",
-        "input_series": series,
-        "promql_expr_test": [
-            {
-                "expr": f"count_over_time({firing(alert)}[{minutes + 1}m])",
-                "eval_time": f"{minutes}m",
-                "exp_samples": [],
-            }
-        ],
-    }
+    return rule_test(series, f"count_over_time({firing(alert)}[{minutes + 1}m])", minutes, [])
+
+
+def rule_test(
+    series: list[dict[str, str]], expr: str, minute: int, samples: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A promtool test group: ``expr`` evaluated at ``minute`` gives ``samples``."""
+    test = {"expr": expr, "eval_time": f"{minute}m", "exp_samples": samples}
+    return {"interval": "1m", "input_series": series, "promql_expr_test": [test]}
 
 
 def case_file(rule_paths: list[Path], case: dict[str, Any]) -> str:

@@ -292,6 +292,19 @@ def promtool() -> str:
     return exe
 
 
+# What an answer to the debug route's deliberate RuntimeError must never show.
+LEAKS = ("Traceback", 'File "', "RuntimeError", "deliberate error")
+
+
+def error_answer(body: str, leaks: tuple[str, ...] = LEAKS) -> tuple[bool, list[str]]:
+    """Whether an error answer's body is a JSON object, and the words of ``leaks`` it shows."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        value = None
+    return isinstance(value, dict), [word for word in leaks if word in body]
+
+
 def quote(text: str, limit: int = 300) -> str:
     """A response body or a log line, cut to a readable length for a message."""
     text = text.strip()

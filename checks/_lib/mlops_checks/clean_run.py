@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlops_roadmap.checking import blocked
+from mlops_roadmap.checking import blocked, expect
 from mlops_roadmap.fixtures import CleanCopy, Run
 
 
@@ -29,6 +29,13 @@ class CleanRun:
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and not self.timed_out
+
+    @property
+    def problem(self) -> str:
+        """What went wrong, for a check's message."""
+        if self.timed_out:
+            return f"still running after {self.timeout:g} s, so it was stopped"
+        return f"exit status {self.returncode}:\n{self.output_tail}"
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
@@ -77,3 +84,8 @@ def finished(clean: CleanRun, what: str) -> CleanRun:
             hint=f"Make the check '{clean.script} runs from a clean start' pass first.",
         )
     return clean
+
+
+def expect_ran(clean: CleanRun, expected: str, hint: str) -> None:
+    """The check "SCRIPT runs from a clean start": fail with how it ended unless it exited 0."""
+    expect(clean.ok, expected=expected, found=clean.problem, hint=hint)

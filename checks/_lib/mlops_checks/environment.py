@@ -1,10 +1,17 @@
-"""The learner's virtual environment: it exists, and the week's libraries import in it."""
+"""The learner's virtual environment: it exists, and the week's libraries import in it.
+
+``test_libraries_import`` is a shared check: a week's test module collects it
+(``test_libraries_import = environment.test_libraries_import``) and its conftest gives the
+fixtures ``libraries`` (what must import, for the message) and ``library_errors`` (what did not).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 from mlops_roadmap.checking import expect, fail
 from mlops_roadmap.fixtures import Run
@@ -54,3 +61,18 @@ def expect_imports(errors: Sequence[str], what: str, python: Path, week_dir: Pat
         found="cannot import " + "; ".join(errors),
         hint=install_hint(week_dir),
     )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("Install the week's requirements into the workspace .venv with pip.")
+def test_libraries_import(
+    libraries: str,
+    library_errors: list[str],
+    learner_venv: Path | None,
+    learner_python: Path,
+    workspace: Path,
+    week_dir: Path,
+) -> None:
+    """The week's libraries import in the workspace virtual environment"""
+    expect_venv(learner_venv, workspace, week_dir)
+    expect_imports(library_errors, libraries, learner_python, week_dir)

@@ -82,3 +82,6 @@ def readable_store(facts: Facts, what: str, first_import: str, hint: str) -> dic
             hint=hint,
         )
     return found
+
+
+FIRST_IMPORT = "Make the check 'The week's libraries import' pass first."

@@ -151,7 +151,7 @@ def _why(failed: servers.ServerFailed, model_uri: str) -> tuple[str, str]:
     """The error and hint for a server that never answered."""
     cause = output_error(failed.output)
     if str(failed).startswith("cannot start"):
-        hint = "Make the check 'MLflow, scikit-learn, pandas and uvicorn import' pass first."
+        hint = "Make the check 'The week's libraries import' pass first."
         return str(failed), hint
     if IN_USE in cause.lower():
         return (
