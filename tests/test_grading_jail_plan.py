@@ -17,6 +17,7 @@ from mlops_roadmap.grading.jail_spec import Bind, JailPlan, PlanError
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
 from tests.conftest import FIXTURES
+from tests.timing import scaled
 
 
 def a_plan(tmp_path: Path) -> JailPlan:
@@ -74,7 +75,7 @@ def test_the_setup_refuses_a_bad_plan_before_running_anything(tmp_path: Path) ->
         input=json.dumps(data),
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=scaled(30),
         cwd=tmp_path,
         check=False,
     )
