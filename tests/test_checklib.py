@@ -152,3 +152,54 @@ def test_a_taken_port_is_retried_once_when_the_engine_chose_it() -> None:
         assert marker.exists() and server.alive()
     finally:
         server.stop()
+
+
+def test_expect_none_lists_the_problems_it_is_given(tmp_path: Path) -> None:
+    from mlops_roadmap.checking import CheckFailed, expect_file, expect_none
+
+    expect_none([], expected="nothing wrong")
+    with pytest.raises(CheckFailed) as failed:
+        expect_none(["a", "b", "c"], expected="no problem", hint="fix them", shown=2)
+    assert (failed.value.expected, failed.value.found, failed.value.hint) == (
+        "no problem",
+        "a; b",
+        "fix them",
+    )
+    (tmp_path / "there.yml").write_text("x")
+    assert expect_file(tmp_path, "there.yml") == tmp_path / "there.yml"
+    with pytest.raises(CheckFailed) as missing:
+        expect_file(tmp_path, "alerts.yml")
+    assert missing.value.found == "no such file"
+    assert missing.value.hint == "Start from the scaffold's alerts.yml."
+
+
+TITLED = '''
+import pytest
+
+
+@pytest.mark.parametrize(
+    "n",
+    [pytest.param(1, marks=pytest.mark.title("one is odd")), pytest.param(2, id="two")],
+)
+def test_odd(n: int) -> None:
+    """A number is odd"""
+    assert n % 2, f"{n} is even"
+'''
+
+
+def test_title_marker_names_each_case_of_a_parametrized_check(
+    toy_course: Path, tmp_path: Path
+) -> None:
+    week = toy_course / "checks" / "week01"
+    for old in week.glob("test_*.py"):
+        old.unlink()
+    (week / "test_titled.py").write_text(TITLED)
+    c = course.load(toy_course)
+    week_dir = tmp_path / "ws" / "week01"
+    week_dir.mkdir(parents=True)
+    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir)
+    seen = [(r.id.split("::")[1], r.title, r.outcome) for r in report.results]
+    assert seen == [
+        ("test_odd[1]", "one is odd", "passed"),
+        ("test_odd[two]", "A number is odd", "failed"),
+    ]
