@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from mlops_roadmap import course, scaffold, workspace
+from tests.timing import scaled
 
 REPO = Path(__file__).resolve().parent.parent
 WEEK = 2
@@ -71,9 +72,11 @@ def commit(repo: Path, message: str, when: str) -> None:
         "GIT_COMMITTER_EMAIL": "student@example.edu",
     }
     if not (repo / ".git").is_dir():
-        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True, timeout=30)
+        subprocess.run(
+            ["git", "init", "-q", "-b", "main"], cwd=repo, check=True, timeout=scaled(30)
+        )
     for args in (["add", "-A"], ["commit", "-q", "--allow-empty", "-m", message]):
-        subprocess.run(["git", *args], cwd=repo, env=env, check=True, timeout=30)
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, timeout=scaled(30))
 
 
 def roster(path: Path, rows: list[tuple[str, str, str]]) -> Path:

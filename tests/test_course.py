@@ -10,6 +10,7 @@ import pytest
 
 from mlops_roadmap import course
 from tests.conftest import REPO, Cli
+from tests.timing import scaled
 
 
 def test_roadmap_has_the_24_weeks_in_six_months() -> None:
@@ -70,7 +71,7 @@ def test_benchmark_reports_every_figure() -> None:
         [sys.executable, str(REPO / "benchmarks" / "startup.py"), "--runs", "3", "--json"],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=scaled(900),
         check=True,
     )
     figures = json.loads(done.stdout)

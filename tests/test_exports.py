@@ -24,6 +24,7 @@ from mlops_roadmap.grading import exports, grades_json, report_html, student_fil
 from mlops_roadmap.grading.model import ClassGrades, Grade, Student, file_stem
 from mlops_roadmap.results import RunReport, report_from_json
 from tests.conftest import FIXTURES, Cli, clean_env
+from tests.timing import scaled
 
 TOY = FIXTURES / "toy-course"
 HOSTILE = '=HYPERLINK("x")'
@@ -59,7 +60,8 @@ def toy_reports(root: Path) -> dict[str, RunReport]:
                                          stdout=subprocess.PIPE, text=True)  # fmt: skip
     # Through JSON and back, as a grading sandbox hands reports over (durations in milliseconds).
     return {
-        n: report_from_json(json.loads(p.communicate(timeout=120)[0])) for n, p in running.items()
+        n: report_from_json(json.loads(p.communicate(timeout=scaled(120))[0]))
+        for n, p in running.items()
     }
 
 

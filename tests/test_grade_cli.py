@@ -15,6 +15,7 @@ import pytest
 
 from tests import classroom
 from tests.conftest import Cli
+from tests.timing import scaled, wait_until
 
 LATE = "2026-12-03T12:00:00+00:00"  # two days after the deadline below
 DEADLINE = "2026-12-01T23:59+00:00"
@@ -107,7 +108,7 @@ def test_kubernetes_bundle_is_collected_into_the_same_grades(
              "--submissions", folder, "--results", results, "--work", tmp_path / "w" / folder.name,
              "--tmp", tmp_path / "t"],
             env={**os.environ, "JOB_COMPLETION_INDEX": folder.name},
-            check=True, timeout=300,
+            check=True, timeout=scaled(300),
         )  # fmt: skip
     collected = cli(*args, "--collect", out / "kubernetes" / "results" / run.name, timeout=300)
     assert collected.returncode == 0, collected.stderr[-3000:]
@@ -129,15 +130,11 @@ def test_ctrl_c_stops_grading_and_everything_it_started(tmp_path: Path) -> None:
          "--backend", "process", "--out", str(tmp_path / "out")],
         env={**os.environ, "HOME": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not spinning(token) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert spinning(token), "the submissions never started"
+    wait_until(lambda: spinning(token), 60, "the submissions never started")
     grader.send_signal(signal.SIGINT)
-    _, err = grader.communicate(timeout=30)
+    _, err = grader.communicate(timeout=scaled(30))
     assert grader.returncode == 130, err[-2000:]
-    time.sleep(0.5)
-    assert not spinning(token), "a submission outlived the grader's Ctrl-C"
+    wait_until(lambda: not spinning(token), 10, "a submission outlived the grader's Ctrl-C")
 
 
 def spinning(token: str) -> bool:

@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from mlops_roadmap.grading.container import LABEL, DockerBackend
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
 from tests.conftest import REPO, Cli, docker_ready
+from tests.timing import scaled, wait_until
 
 FOLDER = "week02-intro-to-ml"
 SOLUTIONS = REPO / "solutions"
@@ -107,6 +107,20 @@ def digest(path: Path) -> str | None:
 
 def labelled(engine: Any) -> list[str]:
     return [c.short_id for c in engine.containers.list(all=True, filters={"label": LABEL})]
+
+
+def training(engine: Any) -> bool:
+    """A grading container runs the learner's train.py: the checks are under way."""
+    import docker
+
+    for container in engine.containers.list(filters={"label": LABEL}):
+        try:
+            processes = container.top()["Processes"] or []
+        except docker.errors.APIError:  # it ended meanwhile
+            continue
+        if any("train.py" in " ".join(p) for p in processes):
+            return True
+    return False
 
 
 @pytest.fixture
@@ -294,13 +308,10 @@ def test_ctrl_c_removes_the_container(
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
-        deadline = time.monotonic() + 60
-        while not labelled(engine) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert labelled(engine), "no grading container started"
-        time.sleep(2)  # well inside the run: the checks have started
-        grader.send_signal(signal.SIGINT)
-        assert grader.wait(timeout=60) == 130
+        wait_until(lambda: labelled(engine), 60, "no grading container started")
+        wait_until(lambda: training(engine), 120, "the checks never ran train.py")
+        grader.send_signal(signal.SIGINT)  # well inside the run
+        assert grader.wait(timeout=scaled(60)) == 130
     finally:
         grader.kill()
     assert labelled(engine) == []

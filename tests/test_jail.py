@@ -27,6 +27,7 @@ from mlops_roadmap.grading import jail, jail_cgroup, jail_host, jail_plan
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
 from tests.conftest import REPO, Cli
+from tests.timing import scaled, wait_until
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux jail")
 ROOT = os.geteuid() == 0
@@ -209,17 +210,17 @@ def test_no_network_but_loopback_works(job: Job) -> None:
         code = """
 import socket, sys
 try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=float(sys.argv[2]))
     print("reached the host")
 except OSError as exc:
     print("host unreachable:", type(exc).__name__)
 with socket.create_server(("127.0.0.1", 0)) as inner:
-    with socket.create_connection(inner.getsockname(), timeout=3) as c:
+    with socket.create_connection(inner.getsockname(), timeout=float(sys.argv[2])) as c:
         peer, _ = inner.accept()
         c.sendall(b"ping")
         print("loopback:", peer.recv(4).decode())
 """
-        result = run_python(job, code, str(port))
+        result = run_python(job, code, str(port), str(scaled(3)))
     assert result.returncode == 0, result.tail()
     assert "host unreachable" in result.stdout and "loopback: ping" in result.stdout
 
@@ -236,7 +237,7 @@ def test_wall_clock_stops_a_loop_and_its_children(job: Job) -> None:
     job = Job(job.week, job.submission, job.scratch, Limits(wall_seconds=2), job.slot)
     code = DAEMON + "\nwhile True:\n    pass\n"
     result = run_python(job, code, "876.543")
-    assert result.timed_out and result.duration < 8
+    assert result.timed_out and result.duration < scaled(8)
     assert host_processes_with("876.543") == []
 
 
@@ -248,9 +249,10 @@ def test_fork_bomb_is_contained_and_the_host_still_forks(job: Job) -> None:
         "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     )
     box: list[tuple[procs.ProcessResult, str]] = []
-    thread = threading.Thread(target=lambda: box.append(jail.jailed_run(job, [PYTHON, "-c", bomb])))
+    command = [PYTHON, "-c", bomb, "765.432"]
+    thread = threading.Thread(target=lambda: box.append(jail.jailed_run(job, command)))
     thread.start()
-    time.sleep(1.5)
+    wait_until(lambda: len(host_processes_with("765.432")) > 1, 20, "the bomb never went off")
     assert subprocess.run(["true"], check=False).returncode == 0  # while the bomb goes off
     thread.join()
     result, isolation = box[0]
@@ -310,7 +312,7 @@ def test_a_gigabyte_of_output_is_capped(job: Job) -> None:
     started = time.monotonic()
     result = run_python(job, code)
     assert len(result.stdout) < procs.OUTPUT_CAP + 100 and "output cut" in result.stdout
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < scaled(30)
 
 
 @needs_namespaces
@@ -410,7 +412,7 @@ def test_an_unprivileged_grader_gets_a_user_namespace_jail(grader_file: Path) ->
         as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", python]
         done = subprocess.run(
             [*as_nobody, "-c", UNPRIVILEGED, str(top), str(grader_file), DAEMON],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
+            env=env, capture_output=True, text=True, timeout=scaled(60), check=False,
         )  # fmt: skip
     finally:
         shutil.rmtree(top)

@@ -24,6 +24,7 @@ from mlops_roadmap.grading import kube, kubebundle, podentry
 from mlops_roadmap.grading.model import Limits
 from tests.conftest import Cli
 from tests.test_grading_container import engine, grader_image, week2  # noqa: F401
+from tests.timing import scaled
 
 VALIDATE = Path(sys.executable).with_name("kubernetes-validate")
 VERSIONS = ("1.30.0", "1.37.0")  # backoffLimitPerIndex is beta (on) from 1.29, GA in 1.33
@@ -41,7 +42,7 @@ def validate(*files: Path, version: str = "1.37.0") -> subprocess.CompletedProce
         [str(VALIDATE), "--strict", "-k", version, *map(str, files)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
         check=False,
     )
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from mlops_roadmap import procs
+from tests.timing import scaled, wait_until
 
 SPAWNER = """
 import subprocess, sys, time
@@ -29,12 +30,11 @@ def alive(pid: int) -> bool:
 def test_timeout_kills_the_command_and_its_children(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
     started = time.monotonic()
-    result = procs.run([sys.executable, "-c", SPAWNER, pidfile], timeout=2)
+    result = procs.run([sys.executable, "-c", SPAWNER, pidfile], timeout=scaled(2))
     assert result.timed_out and result.returncode == -9
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < scaled(10)
     child = int(pidfile.read_text())
-    time.sleep(0.2)
-    assert not alive(child)
+    wait_until(lambda: not alive(child), 10, "the timed-out command's child is still alive")
 
 
 def test_finished_command_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -43,16 +43,16 @@ def test_finished_command_leaves_nothing_behind(tmp_path: Path) -> None:
         "import subprocess, sys; c = subprocess.Popen([sys.executable, '-c', "
         "'import time; time.sleep(60)']); open(sys.argv[1], 'w').write(str(c.pid))"
     )
-    result = procs.run([sys.executable, "-c", code, pidfile], timeout=20)
+    result = procs.run([sys.executable, "-c", code, pidfile], timeout=scaled(20))
     assert result.returncode == 0
-    time.sleep(0.2)
-    assert not alive(int(pidfile.read_text()))
+    child = int(pidfile.read_text())
+    wait_until(lambda: not alive(child), 10, "the finished command's child is still alive")
 
 
 def test_output_is_capped_and_missing_program_is_reported() -> None:
-    big = procs.run([sys.executable, "-c", "print('x' * 3_000_000)"], timeout=30)
+    big = procs.run([sys.executable, "-c", "print('x' * 3_000_000)"], timeout=scaled(30))
     assert len(big.stdout) < 1_100_000 and "output cut: 2000001 more bytes" in big.stdout
-    missing = procs.run(["no-such-program-here"], timeout=5)
+    missing = procs.run(["no-such-program-here"], timeout=scaled(5))
     assert missing.returncode == 127 and "cannot start no-such-program-here" in missing.stderr
 
 

@@ -16,6 +16,7 @@ from PIL import Image  # matplotlib's own dependency, so always in the dev envir
 from mlops_roadmap.grading import report_html
 from mlops_roadmap.grading.model import ClassGrades
 from tests.test_exports import sample_class, toy_reports
+from tests.timing import scaled
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +62,7 @@ def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProce
         *args,
         page.as_uri(),
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=scaled(120), check=False)
 
 
 def console_lines(stderr: str) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlops_roadmap import servers
+from tests.timing import scaled, wait_until
 
 APP = """
 import http.server, subprocess, sys, pathlib
@@ -41,22 +42,22 @@ def alive(pid: int) -> bool:
 
 def test_server_is_ready_answers_and_is_stopped_with_its_workers(tmp_path: Path) -> None:
     pidfile = tmp_path / "worker.pid"
-    server = servers.start([sys.executable, "-c", APP, "{port}", pidfile], timeout=30)
+    server = servers.start([sys.executable, "-c", APP, "{port}", pidfile], timeout=scaled(30))
     try:
-        with urllib.request.urlopen(server.url + "/health", timeout=5) as answer:
+        with urllib.request.urlopen(server.url + "/health", timeout=scaled(5)) as answer:
             assert answer.read() == b"ok"
         assert "request /health" in server.tail()
     finally:
         server.stop()
-    time.sleep(0.2)
-    assert not alive(server.proc.pid)
-    assert not alive(int(pidfile.read_text()))
+    worker = int(pidfile.read_text())
+    wait_until(lambda: not alive(server.proc.pid), 10, "the server outlived its stop")
+    wait_until(lambda: not alive(worker), 10, "the server's worker outlived its stop")
 
 
 def test_crash_at_start_shows_its_output() -> None:
     code = "import sys; print('ImportError: no module named app'); sys.exit(3)"
     with pytest.raises(servers.ServerFailed) as failed:
-        servers.start([sys.executable, "-c", code], timeout=30)
+        servers.start([sys.executable, "-c", code], timeout=scaled(30))
     assert "exited with status 3 before it was ready" in str(failed.value)
     assert "ImportError: no module named app" in failed.value.tail
 
@@ -66,7 +67,7 @@ def test_never_ready_times_out_and_is_stopped(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(servers.ServerFailed, match=r"did not answer GET /health .* within 2 s"):
         servers.start([sys.executable, "-c", code], timeout=2)
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < scaled(15)
 
 
 def test_port_already_in_use_is_a_clear_failure(tmp_path: Path) -> None:
@@ -76,7 +77,9 @@ def test_port_already_in_use_is_a_clear_failure(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(servers.ServerFailed) as failed:
             servers.start(
-                [sys.executable, "-c", APP, "{port}", tmp_path / "pid"], port=port, timeout=10
+                [sys.executable, "-c", APP, "{port}", tmp_path / "pid"],
+                port=port,
+                timeout=scaled(10),
             )
     assert "Address already in use" in failed.value.tail
 
@@ -87,7 +90,7 @@ def test_an_early_error_line_is_kept_in_the_tail() -> None:
         "[print(f'noise {i}') for i in range(40)]; sys.exit(1)"
     )
     with pytest.raises(servers.ServerFailed) as failed:
-        servers.start([sys.executable, "-c", code], timeout=30)
+        servers.start([sys.executable, "-c", code], timeout=scaled(30))
     lines = failed.value.tail.splitlines()
     assert lines[0] == "ModuleNotFoundError: no module named skops"
     assert lines[-1] == "noise 39"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, REPO, clean_env
+from tests.timing import scaled
 
 HEAVY = (
     "sklearn",
@@ -32,7 +33,7 @@ def imported(args: list[str], cwd: Path, home: Path) -> set[str]:
         env=clean_env(home),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -54,7 +55,7 @@ def test_fast_commands_import_nothing_heavy(tmp_path: Path, command: list[str]) 
         env=clean_env(home),
         check=True,
         capture_output=True,
-        timeout=60,
+        timeout=scaled(60),
     )
     modules = imported([*course, *command], tmp_path / "ws", home)
     assert "mlops_roadmap" in modules  # the probe itself works
@@ -70,6 +71,6 @@ def test_real_course_status_imports_nothing_heavy(tmp_path: Path) -> None:
         env=clean_env(home),
         check=True,
         capture_output=True,
-        timeout=60,
+        timeout=scaled(60),
     )
     assert sorted(imported([*course, "status"], tmp_path / "ws", home) & set(HEAVY)) == []

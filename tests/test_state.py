@@ -6,13 +6,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.state import Attempt, Store
+from tests.timing import scaled, wait_until
 
 WRITER = """
 import sys
@@ -31,10 +32,21 @@ def writer(db: Path, week: str, n: int) -> subprocess.Popen[str]:
     )
 
 
+def recorded(db: Path) -> int:
+    """How many attempts a writer has committed so far (0 before it made the store)."""
+    if not db.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0])
+    except sqlite3.OperationalError:  # no schema yet, or the store is busy
+        return 0
+
+
 def test_two_processes_write_at_once(tmp_path: Path) -> None:
     db = tmp_path / "state.db"
     procs = [writer(db, "week01", 150), writer(db, "week02", 150)]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    assert [p.wait(timeout=scaled(120)) for p in procs] == [0, 0]
     store = Store.open(db)
     assert len(store.attempts("week01")) == 150
     assert len(store.attempts("week02")) == 150
@@ -44,9 +56,9 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
 def test_kill_mid_write_leaves_store_consistent(tmp_path: Path) -> None:
     db = tmp_path / "state.db"
     proc = writer(db, "week01", 100_000)
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    wait_until(lambda: recorded(db) >= 50, 60, "the writer recorded nothing")
+    proc.send_signal(signal.SIGKILL)  # in the middle of its 100,000 attempts
+    proc.wait(timeout=scaled(10))
     store = Store.open(db)
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

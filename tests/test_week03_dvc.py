@@ -25,6 +25,7 @@ import pytest
 from mlops_roadmap import course
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli
+from tests.timing import scaled
 
 WEEK = 3
 FOLDER = "week03-data-versioning-dvc"
@@ -95,7 +96,12 @@ def sh(
         **(env or {}),
     }
     done = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=scaled(120),
     )
     assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
     return done
@@ -419,4 +425,4 @@ def test_unreachable_remote_fails_without_hanging(cli: Cli, project: Path) -> No
     assert "expected DVC to reach remote 'localstore' (s3://week03/store)" in message(
         checks, "remote"
     )
-    assert time.monotonic() - started < 120
+    assert time.monotonic() - started < scaled(120)

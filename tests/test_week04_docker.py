@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, Cli, clean_env, docker_ready, run_script
+from tests.timing import scaled, wait_until
 
 SOLUTION = REPO / "solutions" / "week04"
 FOLDER = "week04-docker-containers"
@@ -125,7 +126,7 @@ def test_engine_script_refuses_a_tcp_host() -> None:
         env={**os.environ, "DOCKER_HOST": "tcp://127.0.0.1:2375"},
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=scaled(30),
         check=False,
     )
     assert result.returncode == 1
@@ -171,7 +172,7 @@ def test_scripts_are_idempotent(engine: Any) -> None:
     started = time.monotonic()
     assert "answering at" in run_script("docker-engine.sh", 60).stdout
     assert "already exists" in run_script("base-image.sh", 60).stdout
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < scaled(10)
     assert engine.images.get("mlops-roadmap/python:3.11-bookworm").attrs["Size"] < 500e6
 
 
@@ -232,12 +233,10 @@ def interrupt_when(folder: Path, home: Path, ready: Any, client: Any) -> int:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        deadline = time.monotonic() + 120
-        while not ready(client) and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
+        wait_until(lambda: proc.poll() is not None or ready(client), 120, "the moment never came")
         assert proc.poll() is None, "the check finished before it could be interrupted"
         proc.send_signal(signal.SIGINT)
-        return proc.wait(timeout=120)
+        return proc.wait(timeout=scaled(120))
     finally:
         proc.kill()
 

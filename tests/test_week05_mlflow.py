@@ -28,6 +28,7 @@ from mlops_roadmap import course, scaffold, servers, venvs, workspace
 from mlops_roadmap import tracking as tracking_store
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli
+from tests.timing import scaled
 
 WEEK = 5
 FOLDER = "week05-experiment-tracking-mlflow"
@@ -190,7 +191,7 @@ def test_server_that_is_down_blocks_with_the_command(tmp_path: Path) -> None:
     (tmp_path / "env.sh").write_text(f"export MLFLOW_TRACKING_URI=http://127.0.0.1:{port}\n")
     started = time.monotonic()
     problem = tracking_store.store_problem(tracking_store.declared_store(tmp_path))
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < scaled(6)
     assert problem is not None and problem.blocked
     assert f"the tracking server http://127.0.0.1:{port} (env.sh line 1) is not reachable" in (
         problem.found
@@ -244,7 +245,7 @@ def test_missing_experiment_names_what_is_there(cli: Cli, tmp_path: Path) -> Non
         env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{db}"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
         check=False,
     )
     assert made.returncode == 0, made.stderr
@@ -305,7 +306,7 @@ def tracking_server(tmp_path: Path) -> Iterator[servers.Server]:
         ready_path="/health",
         cwd=folder,
         env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
-        timeout=180,
+        timeout=scaled(180),
     )
     try:
         yield server
@@ -327,7 +328,7 @@ def test_runs_on_a_real_tracking_server(
             env={**os.environ, "MLFLOW_TRACKING_URI": url, "MLFLOW_DISABLE_TELEMETRY": "true"},
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=scaled(300),
             check=False,
         )
         assert trained.returncode == 0, trained.stderr[-2000:]

@@ -20,7 +20,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from mlops_roadmap import course, scaffold, servers, venvs, workspace
 from mlops_roadmap import tracking as tracking_store
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli, clean_env
+from tests.timing import scaled, wait_until
 
 WEEK = 6
 FOLDER = "week06-model-registry-serving"
@@ -127,7 +127,11 @@ def test_another_program_on_the_declared_port_fails(not_mlflow: str) -> None:
 def test_uvicorn_shim_runs_the_given_interpreter(tmp_path: Path) -> None:
     shim = model_server.uvicorn_shim(Path(sys.executable), tmp_path / "bin")
     done = subprocess.run(
-        [shim / "uvicorn", "--version"], capture_output=True, text=True, timeout=60, check=False
+        [shim / "uvicorn", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
+        check=False,
     )
     assert done.returncode == 0 and "uvicorn" in done.stdout, done.stderr
 
@@ -222,7 +226,7 @@ def test_port_already_in_use(finished: Path, tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         served = model_server.serve_and_ask(
-            python, env, CHAMPION_URI, tmp_path, payload, port=port, timeout=120
+            python, env, CHAMPION_URI, tmp_path, payload, port=port, timeout=scaled(120)
         )
     assert served.good is None and not served.blocked
     assert served.error.startswith("`mlflow models serve` exited (status ")
@@ -258,7 +262,7 @@ def old_champion_server(finished: Path, tmp_path: Path) -> Iterator[servers.Serv
         ready_path="/ping",
         cwd=tmp_path,
         env=env,
-        timeout=150,
+        timeout=scaled(150),
     )
     try:
         yield server
@@ -331,14 +335,17 @@ def test_ctrl_c_while_serving_leaves_nothing(finished: Path) -> None:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:
-            if any("scoring_server" in cmd for cmd in running_under(tmp)):
-                break
-            time.sleep(0.2)
+        wait_until(
+            lambda: (
+                proc.poll() is not None
+                or any("scoring_server" in cmd for cmd in running_under(tmp))
+            ),
+            240,
+            "the model server never started",
+        )
         assert proc.poll() is None, "the check finished before it could be interrupted"
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) == 130
+        assert proc.wait(timeout=scaled(120)) == 130
     finally:
         proc.kill()
     assert running_under(tmp) == []
@@ -360,7 +367,7 @@ def tracking_server(tmp_path: Path) -> Iterator[servers.Server]:
         ready_path="/health",
         cwd=folder,
         env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
-        timeout=180,
+        timeout=scaled(180),
     )
     try:
         yield server
@@ -390,7 +397,7 @@ def test_registry_on_a_real_tracking_server(
     ):
         done = subprocess.run(
             [python, *step], cwd=ws.week_dir(week), env=env, capture_output=True, text=True,
-            timeout=300, check=False,
+            timeout=scaled(300), check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-2000:]
     env_sh = ws.week_dir(week) / "env.sh"

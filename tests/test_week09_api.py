@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import pytest
 from mlops_roadmap import course
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli, clean_env
+from tests.timing import scaled, wait_until
 
 WEEK = 9
 FOLDER = "week09-fastapi-serving"
@@ -95,8 +95,8 @@ def check(
     assert "Traceback" not in result.stderr, result.stderr
     data = json.loads(result.stdout)
     assert data["counts"]["error"] == 0, data
-    time.sleep(0.2)  # a killed process group may take a moment to be reaped
-    assert tagged_processes(tag) == [], "left running"
+    # a killed process group may take a moment to be reaped
+    wait_until(lambda: tagged_processes(tag) == [], 10, "left running")
     return {c["title"]: c for c in data["checks"]}
 
 
@@ -273,19 +273,22 @@ def test_ctrl_c_during_the_checks_leaves_nothing_running(tmp_path: Path) -> None
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:
-            running = tagged_processes(tag)
-            if any("schemathesis" in c for c in running) and any("uvicorn" in c for c in running):
-                break
-            time.sleep(0.1)
+        wait_until(
+            lambda: proc.poll() is not None or fuzzing(tagged_processes(tag)),
+            240,
+            "schemathesis never fuzzed the running app",
+        )
         assert proc.poll() is None, "the checks finished before they could be interrupted"
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 130
+        assert proc.wait(timeout=scaled(60)) == 130
     finally:
         proc.kill()
-    time.sleep(0.2)
-    assert tagged_processes(tag) == []
+    wait_until(lambda: tagged_processes(tag) == [], 10, "left running after Ctrl-C")
+
+
+def fuzzing(running: list[str]) -> bool:
+    """Schemathesis runs against the app (both among the tagged processes)."""
+    return any("schemathesis" in c for c in running) and any("uvicorn" in c for c in running)
 
 
 @pytest.mark.slow  # the three finished weeks' checks, and the app started twice
@@ -294,7 +297,7 @@ def test_benchmark_reports_every_figure() -> None:
         [sys.executable, str(REPO / "benchmarks" / "week09_api.py"), "--runs", "2", "--json"],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=scaled(900),
         check=True,
     )
     figures = json.loads(done.stdout)

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import Cli
 from tests.test_week09_api import check, edit, make_week, outcomes, tree_hashes
+from tests.timing import scaled
 
 WEEK = 10
 TITLES = {
@@ -143,7 +144,7 @@ def test_promtool_names_each_invalid_query(tmp_path: Path) -> None:
     rules = tmp_path / "queries.yml"
     rules.write_text(m.rules_file(exprs))
     done = subprocess.run(
-        [PROMTOOL, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
+        [PROMTOOL, "check", "rules", str(rules)], capture_output=True, text=True, timeout=scaled(60)
     )
     assert done.returncode == 1
     errors = m.promtool_errors(done.stdout + done.stderr)

@@ -11,6 +11,7 @@ import pytest
 
 from mlops_roadmap import venvs
 from tests.conftest import REPO, clean_env
+from tests.timing import scaled
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=REPO,
         check=True,
         capture_output=True,
-        timeout=300,
+        timeout=scaled(300),
     )
     (built,) = out.glob("*.whl")
     return built
@@ -65,7 +66,7 @@ def test_installed_wheel_finds_its_bundled_course(wheel: Path, tmp_path: Path) -
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
         check=False,
     )
     assert result.returncode == 0, result.stderr

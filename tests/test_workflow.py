@@ -16,6 +16,7 @@ import yaml
 from mlops_roadmap import __version__, venvs
 from mlops_roadmap.workspace import WORKFLOW
 from tests.conftest import REPO, Cli, clean_env
+from tests.timing import scaled
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
@@ -37,7 +38,7 @@ def validate(path: Path) -> subprocess.CompletedProcess[str]:
         [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", path],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
         check=False,
     )
 
@@ -107,7 +108,7 @@ def run_check_step(ws: Path, tmp_path: Path) -> tuple[int, str, Path, str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(300),
         check=False,
     )
     out = result.stdout + result.stderr
