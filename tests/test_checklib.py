@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlops_roadmap import course, runner, servers
+from tests.timing import scaled
 
 SHARED = '''
 """Code the toy course's checks share."""
@@ -115,12 +116,14 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 def test_readiness_probe_waits_for_the_status_it_names() -> None:
     """GET /ping answers 503 twice before 200: ready only once it says 200."""
     server = servers.start(
-        [sys.executable, "-c", APP, "{port}"], ready=servers.answers("/ping", 200), timeout=30
+        [sys.executable, "-c", APP, "{port}"],
+        ready=servers.answers("/ping", 200),
+        timeout=scaled(30),
     )
     try:
         import urllib.request
 
-        with urllib.request.urlopen(server.url + "/ping", timeout=5) as answer:
+        with urllib.request.urlopen(server.url + "/ping", timeout=scaled(5)) as answer:
             assert answer.status == 200  # the fourth request: the probe saw 503, 503, 200
     finally:
         server.stop()
@@ -146,7 +149,7 @@ def test_a_taken_port_is_retried_once_when_the_engine_chose_it() -> None:
 
     marker = Path(tempfile.mkdtemp()) / "started-once"
     server = servers.start(
-        [sys.executable, "-c", code, "{port}", marker], ready_path="/", timeout=30
+        [sys.executable, "-c", code, "{port}", marker], ready_path="/", timeout=scaled(30)
     )
     try:
         assert marker.exists() and server.alive()

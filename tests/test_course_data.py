@@ -13,6 +13,7 @@ import yaml
 from mlops_roadmap import course, scaffold, workspace
 from mlops_roadmap.errors import RoadmapError
 from tests.conftest import REPO
+from tests.timing import scaled
 
 # Data by its format; .json counts too, though a scaffold may carry one on from the week it
 # starts from (an API request, a dashboard): lineage proves those copies agree.
@@ -25,7 +26,7 @@ def is_data(path: str) -> bool:
 
 def committed() -> list[str]:
     listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=60
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=scaled(60)
     )
     return [p for p in listed.stdout.decode().split("\0") if p and (REPO / p).is_file()]
 

@@ -16,6 +16,7 @@ from mlops_roadmap import __version__, course, laid, scaffold, workspace
 from mlops_roadmap.errors import RoadmapError
 from tests.conftest import Cli, clean_env
 from tests.test_cli import solve_week1
+from tests.timing import scaled
 
 WEEK = "week01-first-steps"
 
@@ -170,7 +171,7 @@ def test_reset_on_a_full_disk_leaves_the_folder_as_it_was(
         env=clean_env(tmp_path / "home"),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
         preexec_fn=small_disk,
         check=False,
     )
