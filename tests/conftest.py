@@ -16,12 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.timing import scaled
+from tests.timing import scale, scaled
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A bad $MLOPS_ROADMAP_TEST_TIMEOUT_SCALE stops the run once, before any test."""
+    try:
+        scale()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def clean_env(home: Path) -> dict[str, str]:

@@ -289,18 +289,18 @@ except MemoryError:
 def test_a_cgroup_holds_the_processes_together(job: Job) -> None:
     """Four processes of 100 MB fit each one's ceiling, not the job's 256 MB together."""
     code = """
-import os, time
+import os, sys, time
 kids = []
 for _ in range(4):
     pid = os.fork()
     if pid == 0:
         block = b"x" * (100 << 20)
-        time.sleep(2)
+        time.sleep(float(sys.argv[1]))  # long enough for all four to hold theirs at once
         os._exit(0)
     kids.append(pid)
 print([os.waitstatus_to_exitcode(os.waitpid(kid, 0)[1]) for kid in kids])
 """
-    result, isolation = jail.jailed_run(job, [PYTHON, "-c", code])
+    result, isolation = jail.jailed_run(job, [PYTHON, "-c", code, str(scaled(2))])
     assert "cgroup 256 MB/64 pids/1 CPU" in isolation
     assert "-9" in result.stdout, result.tail()  # the kernel's OOM killer, inside the cgroup
     assert not list(jail_cgroup.BASE.glob(f"**/{jail_cgroup.PARENT}/uid{uid_in(isolation)}"))
@@ -435,9 +435,10 @@ def test_runs_sharing_a_slot_get_distinct_uids(tmp_path: Path) -> None:
         (tmp_path / f"s{n}").mkdir()
         (tmp_path / f"t{n}").mkdir()
         jobs.append(Job("week02", tmp_path / f"s{n}", tmp_path / f"t{n}", Limits(), slot=3))
-    code = "import os, time\ntime.sleep(1)\nprint(os.getuid())"
+    code = "import os, sys, time\ntime.sleep(float(sys.argv[1]))\nprint(os.getuid())"
+    command = [PYTHON, "-c", code, str(scaled(1))]  # the two runs overlap
     with ThreadPoolExecutor(2) as pool:
-        done = list(pool.map(lambda j: jail.jailed_run(j, [PYTHON, "-c", code]), jobs))
+        done = list(pool.map(lambda j: jail.jailed_run(j, command), jobs))
     assert [r.returncode for r, _ in done] == [0, 0], [r.tail() for r, _ in done]
     uids = {int(r.stdout) for r, _ in done}
     assert len(uids) == 2 and uids == {uid_in(i) for _, i in done}
