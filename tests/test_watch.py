@@ -189,3 +189,20 @@ def test_ctrl_c_stops_watch_on_file_events(
     err = w.err.read_text()
     assert code == 130, err
     assert "Traceback" not in err, err
+
+
+def test_a_file_rewritten_with_the_same_bytes_is_no_change(tmp_path: Path) -> None:
+    """Tools the checks run may touch what they read (MLflow rewrites registered_model_meta on
+    every load): the same bytes again must not start the checks again, in either mode."""
+    meta = tmp_path / "mlruns" / "registered_model_meta"
+    meta.parent.mkdir()
+    meta.write_text("model_name: ames-price\n")
+    for watcher in (watch.Polling(tmp_path, interval=0.05), watch.Events(tmp_path)):
+        try:
+            watcher.mark()
+            time.sleep(0.01)  # a later modification time for the rewrite
+            meta.write_text("model_name: ames-price\n")
+            (tmp_path / "train.py").write_text(f"saved {watcher.how}")
+            assert watcher.wait() == {tmp_path / "train.py"}
+        finally:
+            watcher.close()

@@ -2,12 +2,16 @@
 
 A watcher is marked before each run of the checks and then waited on: it reports every change
 since the mark, so a save made while the checks run starts another run instead of being lost.
+A file rewritten with the bytes it had at the mark is no change: tools the checks run may touch
+what they read (MLflow rewrites a registered model's `registered_model_meta` each time it is
+loaded), and that must not start the checks again and again.
 File events are unreliable on WSL drives, Docker volumes and network file systems, so there (or
 when asked, or when events cannot be had) the watcher polls modification times instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -32,7 +36,9 @@ POLLED_FS = {
     "prl_fs",
 }
 POLL_ENV = "MLOPS_ROADMAP_POLL"
+HASHED_UP_TO = 64 * 1024 * 1024  # bytes; a larger file counts as changed whenever it is touched
 Snapshot = dict[Path, tuple[int, int]]
+Contents = dict[Path, str | None]
 
 
 def filesystem(path: Path) -> str:
@@ -74,6 +80,26 @@ def snapshot(root: Path) -> Snapshot:
     return seen
 
 
+def digest(path: Path) -> str | None:
+    """sha256 of a file's bytes (None when it is gone, unreadable or too large to hash)."""
+    try:
+        if path.stat().st_size > HASHED_UP_TO:
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def contents(root: Path) -> Contents:
+    """The digest of every file ``snapshot`` sees, to tell a real change from a touch."""
+    return {path: digest(path) for path in snapshot(root)}
+
+
+def real_changes(changed: set[Path], marked: Contents) -> set[Path]:
+    """The files whose bytes differ from the mark's (new and deleted files included)."""
+    return {p for p in changed if marked.get(p) is None or digest(p) != marked[p]}
+
+
 class Polling:
     """Changes found by comparing the folder with a snapshot taken at the last mark."""
 
@@ -82,16 +108,20 @@ class Polling:
         self.how = f"polling: {why}" if why else "polling"
         self._stopped = threading.Event()
         self._base = snapshot(root)
+        self._contents: Contents = {}
 
     def mark(self) -> None:
         """From now on: later changes are the ones ``wait`` reports."""
         self._base = snapshot(self.root)
+        self._contents = contents(self.root)
 
     def wait(self) -> set[Path]:
         """The files changed since the mark, once there are some (nothing once closed)."""
         while True:
             now = snapshot(self.root)
-            changed = {p for p in self._base.keys() | now.keys() if self._base.get(p) != now.get(p)}
+            touched = {p for p in self._base.keys() | now.keys() if self._base.get(p) != now.get(p)}
+            changed = real_changes(touched, self._contents)
+            self._base.update({p: now[p] for p in touched - changed if p in now})
             if changed or self._stopped.wait(self.interval):
                 return changed
 
@@ -113,6 +143,7 @@ class Events:
         self._stopped = threading.Event()
         self._arrived = threading.Condition()
         self._changed: set[Path] = set()
+        self._contents: Contents = {}
         self._listening = False
         self._failure: Exception | None = None
         self._thread = threading.Thread(target=self._listen, name="watch-events", daemon=True)
@@ -149,14 +180,18 @@ class Events:
 
     def mark(self) -> None:
         """From now on: later changes are the ones ``wait`` reports."""
-        with self._arrived:
+        self._contents = contents(self.root)  # before forgetting: a save between the two is
+        with self._arrived:  # either seen by the run about to start or reported after it
             self._changed = set()
 
     def wait(self) -> set[Path]:
         """The files changed since the mark, once there are some (nothing once closed)."""
-        with self._arrived:
-            self._arrived.wait_for(lambda: self._changed or self._stopped.is_set())
-            changed, self._changed = self._changed, set()
+        changed: set[Path] = set()
+        while not changed and not self._stopped.is_set():
+            with self._arrived:
+                self._arrived.wait_for(lambda: self._changed or self._stopped.is_set())
+                touched, self._changed = self._changed, set()
+            changed = real_changes(touched, self._contents)
         if not changed and self._failure:
             raise RoadmapError(f"watching {self.root} failed: {self._failure}; try `--poll`")
         return changed
