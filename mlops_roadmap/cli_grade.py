@@ -7,7 +7,7 @@ import typer
 
 from mlops_roadmap.cli_options import JsonFlag, print_json
 from mlops_roadmap.cli_options import course as load_course
-from mlops_roadmap.grading import backends
+from mlops_roadmap.grading import backend_names as backends
 
 
 def _backend(name: str) -> str:

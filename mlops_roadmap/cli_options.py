@@ -5,7 +5,6 @@ both import it, so neither imports the other.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -44,4 +43,6 @@ def workspace() -> Workspace:
 
 
 def print_json(data: object) -> None:
+    import json  # only the --json paths pay for it
+
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

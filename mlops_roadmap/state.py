@@ -14,9 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.results import Outcome, as_outcome
+
+if TYPE_CHECKING:  # `status` reads attempts only: results loads when verdicts are read back
+    from mlops_roadmap.results import Outcome
 
 VERSION = 1
 BUSY_SECONDS = 30
@@ -168,6 +171,8 @@ class Store:
             "(SELECT MAX(id) FROM attempts WHERE week = ?)",
             (week,),
         )
+        from mlops_roadmap.results import as_outcome
+
         return [StoredVerdict(c, as_outcome(o), m, d) for c, o, m, d in rows]
 
 

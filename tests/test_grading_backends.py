@@ -49,3 +49,11 @@ def test_the_cli_offers_the_registry(cli: Cli, tmp_path: Path) -> None:
     refused = cli("grade", tmp_path / "roster.csv", "--week", "1", "--backend", "vm")
     assert refused.returncode == 2
     assert "'vm' is not one of auto, process, docker, kubernetes" in refused.stderr
+
+
+def test_the_cli_knows_the_registry_without_loading_it() -> None:
+    """`grade --backend` takes its names from backend_names (light, for --help): the same keys."""
+    from mlops_roadmap.grading import backend_names, backends
+
+    assert tuple(backends.BACKENDS) == backend_names.NAMES
+    assert backends.choices() == ("auto", *backends.BACKENDS)

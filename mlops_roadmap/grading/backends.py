@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading.sandbox import Backend, BackendName
+from mlops_roadmap.grading.backend_names import AUTO, choices
 
-AUTO = "auto"  # Docker when an engine answers, else the process jail
+if TYPE_CHECKING:  # the CLI imports this module for `--backend`: keep its start-up light
+    from mlops_roadmap.grading.backend_names import BackendName
+    from mlops_roadmap.grading.sandbox import Backend
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,7 @@ BACKENDS: dict[BackendName, Callable[[Setting], Backend]] = {
 }
 
 
-def choices() -> tuple[str, ...]:
-    """What `grade --backend` accepts."""
-    return (AUTO, *BACKENDS)
+__all__ = ["AUTO", "BACKENDS", "Setting", "choices", "choose"]
 
 
 def choose(name: str, setting: Setting) -> Backend:

@@ -14,11 +14,10 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
+from mlops_roadmap.grading.backend_names import BackendName as BackendName
 from mlops_roadmap.grading.model import Limits
-
-BackendName = Literal["process", "docker", "kubernetes"]  # the keys of backends.BACKENDS
 
 
 @dataclass(frozen=True)
