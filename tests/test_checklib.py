@@ -52,14 +52,19 @@ def shared_course(toy_course: Path, answer: str) -> Path:
     return toy_course
 
 
-def run_week_one(root: Path, tmp_path: Path) -> str:
+def week_one(root: Path, tmp_path: Path, answer: str, select: str | None = None) -> list[str]:
+    """The outcomes of week 1's checks on a week folder whose answer.txt holds ``answer``."""
     c = course.load(root)
     week_dir = tmp_path / "ws" / "week01"
     week_dir.mkdir(parents=True, exist_ok=True)
-    (week_dir / "answer.txt").write_text("43\n")
-    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir)
-    assert len(report.results) == 1, report.results
-    return report.results[0].outcome
+    (week_dir / "answer.txt").write_text(answer + "\n")
+    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir, select=select)
+    return [r.outcome for r in report.results]
+
+
+def run_week_one(root: Path, tmp_path: Path) -> str:
+    (outcome,) = week_one(root, tmp_path, "43")
+    return outcome
 
 
 def test_shared_package_is_on_the_path_for_one_run_and_read_afresh(
@@ -78,24 +83,14 @@ def test_shared_package_is_on_the_path_for_one_run_and_read_afresh(
 
 
 def test_a_course_without_a_shared_package_still_runs(toy_course: Path, tmp_path: Path) -> None:
-    c = course.load(toy_course)
-    week_dir = tmp_path / "ws" / "week01"
-    week_dir.mkdir(parents=True)
-    (week_dir / "answer.txt").write_text("42\n")
-    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir, select="answer")
-    assert [r.outcome for r in report.results] == ["passed"]
+    assert week_one(toy_course, tmp_path, "42", select="answer") == ["passed"]
 
 
 def test_conftests_above_the_course_checks_never_load(toy_course: Path, tmp_path: Path) -> None:
     boom = "raise RuntimeError('a conftest outside checks/ was loaded')\n"
     (toy_course / "conftest.py").write_text(boom)
     (toy_course.parent / "conftest.py").write_text(boom)
-    c = course.load(toy_course)
-    week_dir = tmp_path / "ws" / "week01"
-    week_dir.mkdir(parents=True)
-    (week_dir / "answer.txt").write_text("42\n")
-    report = runner.run_week(c, c.plan.week(1), week_dir.parent, week_dir, select="answer")
-    assert [r.outcome for r in report.results] == ["passed"]
+    assert week_one(toy_course, tmp_path, "42", select="answer") == ["passed"]
 
 
 APP = """
