@@ -3,7 +3,8 @@
 Each repository is a bare cache (no work tree, so no checkout filters or hooks ever run), fetched
 with transports limited to https, ssh and local files (``GIT_ALLOW_PROTOCOL``), prompts off and a
 timeout. The graded tree is exported from a commit with ``git archive`` and unpacked without
-following links: a symbolic link that points outside the repository is dropped and reported.
+following links: a symbolic link that points outside the repository, by its text or through
+other links, is dropped and reported. Every problem is a ``FetchFailed`` for that student.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -107,16 +109,19 @@ def pick(fetched: Fetched, deadline: datetime | None) -> Pick:
 
     if deadline is None:
         return Pick(fetched.tip, 0, 0.0)
-    with git.Repo(fetched.path) as repo:
-        stamp = f"@{int(deadline.timestamp())}"
-        limit = {"kill_after_timeout": LOCAL_TIMEOUT}
-        before = repo.git.rev_list("-1", "--first-parent", f"--before={stamp}", TIP, **limit)
-        late = repo.git.rev_list("--first-parent", f"--after={stamp}", TIP, **limit).split()
-        days = 0.0
-        if late:
-            last = repo.commit(TIP).committed_date
-            days = max(0.0, (last - deadline.timestamp()) / 86400)
-        return Pick(before or None, len(late), days)
+    try:
+        with git.Repo(fetched.path) as repo:
+            stamp = f"@{int(deadline.timestamp())}"
+            limit = {"kill_after_timeout": LOCAL_TIMEOUT}
+            before = repo.git.rev_list("-1", "--first-parent", f"--before={stamp}", TIP, **limit)
+            late = repo.git.rev_list("--first-parent", f"--after={stamp}", TIP, **limit).split()
+            days = 0.0
+            if late:
+                last = repo.commit(TIP).committed_date
+                days = max(0.0, (last - deadline.timestamp()) / 86400)
+    except (git.GitError, OSError, ValueError) as exc:
+        raise FetchFailed(f"could not read the history: {type(exc).__name__}: {exc}") from None
+    return Pick(before or None, len(late), days)
 
 
 def export(fetched: Fetched, commit: str, dest: Path) -> list[str]:
@@ -143,16 +148,49 @@ def export(fetched: Fetched, commit: str, dest: Path) -> list[str]:
             members = []
             for member in tar.getmembers():
                 if member.issym() and not _inside(dest, member):
-                    notes.append(
-                        f"dropped symlink {member.name} -> {member.linkname} (leaves the repo)"
-                    )
+                    notes.append(_left(member))
                 elif not (member.isfile() or member.isdir() or member.issym()):
                     notes.append(f"dropped {member.name} (not a file, folder or symlink)")
                 else:
                     members.append(member)
-            tar.extractall(dest, members=members, filter="data")
+            tar.extractall(dest, members=members, filter=_data_filter(notes))
+        notes += _drop_links_out(dest)
+    except (tarfile.TarError, OSError, ValueError) as exc:
+        raise FetchFailed(f"could not unpack the tree at {commit[:12]}: {exc}") from None
     finally:
         archive.unlink(missing_ok=True)
+    return notes
+
+
+def _left(member: tarfile.TarInfo) -> str:
+    return f"dropped symlink {member.name} -> {member.linkname} (leaves the repo)"
+
+
+def _data_filter(notes: list[str]) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
+    """tarfile's ``data`` filter, dropping (with a note) a member it refuses instead of failing
+    the whole tree: a link can pass the text check and still leave through links before it."""
+
+    def keep(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, dest)
+        except tarfile.FilterError as exc:
+            notes.append(_left(member) if member.issym() else f"dropped {member.name} ({exc})")
+            return None
+
+    return keep
+
+
+def _drop_links_out(dest: Path) -> list[str]:
+    """Links that resolve outside ``dest`` now that every link is on disk (the filter judged
+    each link before the links after it existed); removed, with a note for each."""
+    root, notes = dest.resolve(), list[str]()
+    for folder, dirs, files in os.walk(dest):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root):
+                shown = f"{path.relative_to(dest)} -> {os.readlink(path)}"
+                notes.append(f"dropped symlink {shown} (leaves the repo)")
+                path.unlink()
     return notes
 
 
@@ -160,8 +198,11 @@ def tree_bytes(fetched: Fetched, commit: str) -> int:
     """What the files of ``commit``'s tree hold, from git's object sizes."""
     import git
 
-    with git.Repo(fetched.path) as repo:
-        listing = repo.git.ls_tree("-r", "-l", commit, kill_after_timeout=LOCAL_TIMEOUT)
+    try:
+        with git.Repo(fetched.path) as repo:
+            listing = repo.git.ls_tree("-r", "-l", commit, kill_after_timeout=LOCAL_TIMEOUT)
+    except (git.GitError, OSError, ValueError) as exc:
+        raise FetchFailed(f"could not list the tree at {commit[:12]}: {exc}") from None
     sizes = (line.split(None, 4)[3] for line in listing.splitlines() if line.strip())
     return sum(int(size) for size in sizes if size.isdigit())
 
