@@ -2,8 +2,9 @@
 
 No network, a memory, CPU, process and file-size ceiling, a read-only root with small tmpfs
 scratch, every capability dropped, a non-root user, and an environment that carries nothing
-from the grader's. The grader enforces the wall clock itself (wait, then kill) and removes the
-container whatever happens, Ctrl-C included.
+from the grader's. The checker starts isolated from the submission (``entry.command``). The
+grader enforces the wall clock itself (wait, then kill) and removes the container whatever
+happens, Ctrl-C included.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import image
+from mlops_roadmap.grading import entry, image
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import BackendName, Job, Ran, read_verdict
 
@@ -76,8 +77,8 @@ class DockerBackend:
         results = job.scratch / "results"
         results.mkdir(parents=True, exist_ok=True)
         user = _hand_over(job.submission, results)
-        command = ["python3", "-m", "mlops_roadmap.grading.entry", job.week, SUBMISSION]
-        command += [f"{RESULTS}/{RESULT_FILE}", "--check-seconds", str(job.limits.check_seconds)]
+        result = f"{RESULTS}/{RESULT_FILE}"
+        command = entry.command("python3", job.week, SUBMISSION, result, job.limits.check_seconds)
         started = time.monotonic()
         container = engine.containers.create(
             tag,
@@ -117,7 +118,7 @@ def settings(job: Job, results: Path, user: str) -> dict[str, Any]:
             Mount(SUBMISSION, str(job.submission.resolve()), type="bind"),
             Mount(RESULTS, str(results.resolve()), type="bind"),
         ],
-        "working_dir": SUBMISSION,
+        "working_dir": ENVIRONMENT["HOME"],  # the entry starts outside the submission
         "user": user,
         "environment": dict(ENVIRONMENT),
         "network_mode": "none",

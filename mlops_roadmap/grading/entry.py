@@ -1,10 +1,18 @@
 """What runs inside a grading sandbox: one week's checks on one submission, to a JSON file.
 
-    python -m mlops_roadmap.grading.entry WEEK SUBMISSION RESULT [--check-seconds S]
+    python -I -m mlops_roadmap.grading.entry WEEK SUBMISSION RESULT [--check-seconds S]
 
 Writes ``RunReport.to_json()`` to RESULT and exits 0 when the checks ran (whatever they found);
 writes ``{"error": message}`` and exits 3 when they could not run. The same entry point serves
-the process jail, the grading container and the Kubernetes pod.
+the process jail, the grading container and the Kubernetes pod, each started by ``command``.
+
+The checker never imports from the submission. Started isolated (``-I``: no script or working
+folder on the path, no ``PYTHON*`` variables, no user site) from a folder outside it, Python
+finds this package, pytest and every plugin in the grader's own environment, whatever the
+submission holds (a package named ``mlops_roadmap``, ``sitecustomize.py``, ``.pth`` files);
+pytest reads the engine's ``checks.ini`` and the course's conftests only (``runner``). The
+submission's ``.venv`` is replaced by one the grader provides, so the learner's code runs on the
+grader's packages too.
 """
 
 from __future__ import annotations
@@ -12,30 +20,50 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 CANNOT_RUN = 3
+MODULE = "mlops_roadmap.grading.entry"
+# Left out of the checker's environment: what could put the submission on a path or configure
+# pytest (PYTEST_ADDOPTS, PYTEST_PLUGINS); these two only steer output and bytecode.
+KEPT_PYTHON_ENV = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+ENVIRONMENTS = (".venv", "venv")  # the learner's, in the workspace or the week folder
+
+
+def command(
+    python: str | os.PathLike[str],
+    week: str,
+    submission: str | os.PathLike[str],
+    result: str | os.PathLike[str],
+    check_seconds: float,
+) -> list[str]:
+    """The command a sandbox runs (from a folder outside the submission): ``python -I``."""
+    args = [python, "-I", "-m", MODULE, week, submission, result]
+    return [str(a) for a in [*args, "--check-seconds", check_seconds]]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlops_roadmap.grading.entry")
+    parser = argparse.ArgumentParser(prog=f"python -I -m {MODULE}")
     parser.add_argument("week", help="the week: 2, week02")
     parser.add_argument("submission", type=Path, help="the student's workspace (a copy)")
     parser.add_argument("result", type=Path, help="where to write the JSON verdict")
     parser.add_argument("--check-seconds", type=float, default=None)
     args = parser.parse_args(argv)
     args.result = args.result.absolute()  # the checks run from the submission folder
+    root = args.submission.resolve()
+    isolate(root)
     from mlops_roadmap import course, runner, venvs
     from mlops_roadmap.errors import RoadmapError
 
     try:
         loaded = course.load(None)
         week = loaded.plan.week(int(str(args.week).lower().removeprefix("week")))
-        root = args.submission.resolve()
+        for folder in (root, root / week.folder):
+            discard_environments(folder)
+        venvs.layered(root / ".venv")  # before entering the submission: `-m venv` reads its cwd
         os.chdir(root)
-        if not (root / ".venv").exists():  # never committed: the grader provides the packages
-            venvs.layered(root / ".venv")
         report = runner.run_week(
             loaded, week, root, root / week.folder, check_limit=args.check_seconds
         )
@@ -52,6 +80,31 @@ def main(argv: list[str] | None = None) -> int:
     except PermissionError:  # a jail's results folder: only the verdict file itself is writable
         args.result.write_text(text, encoding="utf-8")
     return code
+
+
+def isolate(submission: Path) -> None:
+    """What ``-I`` leaves to this process: the path holds nothing of the submission's (the
+    working folder, '', becomes the submission), and nothing in the environment points the
+    learner's processes or pytest at its files."""
+    sys.path[:] = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(submission)]
+    for name in list(os.environ):
+        if name.startswith(("PYTHON", "PYTEST_")) and name not in KEPT_PYTHON_ENV:
+            del os.environ[name]
+
+
+def discard_environments(folder: Path) -> None:
+    """Remove the virtual environments a submission ships (the grader provides the packages)."""
+    from mlops_roadmap.errors import RoadmapError
+
+    for path in (folder / name for name in ENVIRONMENTS):
+        try:
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+        except OSError as exc:
+            why = f"{path}: cannot remove the submission's own environment: {exc}"
+            raise RoadmapError(why) from exc
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ ENV MLOPS_ROADMAP_COURSE={COURSE_IN_IMAGE} HOME=/home/grader PYTHONDONTWRITEBYTE
 USER {USER_ID}:{USER_ID}
 WORKDIR /home/grader
 LABEL {LABEL}=1
-CMD ["python3", "-m", "mlops_roadmap.grading.entry", "--help"]
+CMD ["python3", "-I", "-m", "mlops_roadmap.grading.entry", "--help"]
 """
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from mlops_roadmap import procs
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import jail_cgroup, jail_host, jail_plan
+from mlops_roadmap.grading import entry, jail_cgroup, jail_host, jail_plan
 from mlops_roadmap.grading.jail_spec import JailMode
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import BackendName, Job, Ran, read_verdict
@@ -59,9 +59,15 @@ def _probe() -> tuple[JailMode, str]:
 
 
 def jailed_run(
-    job: Job, args: list[str], *, mode: str | None = None, course_root: Path | None = None
+    job: Job,
+    args: list[str],
+    *,
+    mode: str | None = None,
+    course_root: Path | None = None,
+    from_home: bool = False,
 ) -> tuple[procs.ProcessResult, str]:
-    """Run ``args`` in the jail with the submission as working folder; also say how it was held.
+    """Run ``args`` in the jail with the submission as working folder (``from_home``: the jail's
+    home, outside it); also say how it was held.
 
     ``jail_plan.places(job, mode)`` gives the submission and results folder as ``args`` see them.
     """
@@ -72,7 +78,8 @@ def jailed_run(
         raise RoadmapError(refused)
     chosen, why = _mode(mode)
     with jail_host.lane_uid(job) as uid:
-        plan = jail_plan.make(job, args, chosen, course_root or course.locate(), uid)
+        root = course_root or course.locate()
+        plan = jail_plan.make(job, args, chosen, root, uid, from_home=from_home)
         jail_host.prepare(job, plan)
         blocked = jail_host.unreachable(job, plan)
         if blocked:
@@ -139,11 +146,21 @@ class ProcessBackend:
             jail_host.kill_uid(uid, patience=1.0)
 
     def run(self, job: Job) -> Ran:
-        """Run the week's checks on the job's submission in the jail; read back the verdict."""
+        """Run the week's checks on the job's submission in the jail; read back the verdict.
+
+        The entry starts isolated from the jail's home, so nothing of the submission's runs in
+        the checker (see ``entry``)."""
         submission, results = jail_plan.places(job, _mode(self.mode)[0])
-        args = [sys.executable, "-m", "mlops_roadmap.grading.entry", job.week, submission]
-        args += [f"{results}/{RESULT_FILE}", "--check-seconds", str(job.limits.check_seconds)]
-        result, isolation = jailed_run(job, args, mode=self.mode, course_root=self.course_root)
+        args = entry.command(
+            sys.executable,
+            job.week,
+            submission,
+            f"{results}/{RESULT_FILE}",
+            job.limits.check_seconds,
+        )
+        result, isolation = jailed_run(
+            job, args, mode=self.mode, course_root=self.course_root, from_home=True
+        )
         return Ran(
             read_result(jail_plan.results_dir(job)),
             result.returncode,

@@ -64,8 +64,11 @@ def switches_uid(mode: JailMode) -> bool:
     return mode != "userns" and os.geteuid() == 0
 
 
-def make(job: Job, args: list[str], mode: JailMode, course_root: Path, uid: int) -> JailPlan:
-    """The whole plan for ``jail_setup.py``; the command runs as ``uid`` (and gid)."""
+def make(
+    job: Job, args: list[str], mode: JailMode, course_root: Path, uid: int, from_home: bool = False
+) -> JailPlan:
+    """The whole plan for ``jail_setup.py``; the command runs as ``uid`` (and gid), in the
+    submission, or in the jail's home when ``from_home``."""
     home, tmp = (
         (HOME, "/tmp") if mode != "plain" else (str(job.scratch / s) for s in ("home", "tmp"))
     )
@@ -87,7 +90,7 @@ def make(job: Job, args: list[str], mode: JailMode, course_root: Path, uid: int)
         scratch_mb=job.limits.scratch_mb,
         copy=Copy(str(job.submission), SUBMISSION, size),
         home=home,
-        cwd=places(job, mode)[0],
+        cwd=home if from_home else places(job, mode)[0],
         argv=tuple(args),
         env=environment(home, tmp, course_root),
         rlimits=rlimits(job.limits, mode),

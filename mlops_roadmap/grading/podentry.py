@@ -5,7 +5,8 @@
 The pod's /submissions and /results are its own index's folders of the two volumes
 (``<run>/<index>/``). Reads JOB_COMPLETION_INDEX (set by an Indexed Job) and who that index is
 from ``/submissions/index.json``, unpacks ``/submissions/<index>.tar`` into the writable work
-volume, runs ``mlops_roadmap.grading.entry`` under the wall-clock limit, and writes
+volume, runs ``mlops_roadmap.grading.entry`` under the wall-clock limit (``entry.command``:
+isolated, from the temporary folder, outside the submission), and writes
 ``/results/<index>.json``: the student, week, commit, what the sandbox saw and the report.
 Exits 0 whenever the checks ran, whatever they found, so a failing submission never looks like
 a failing pod; exits 3 (after writing the reason) when they could not run at all.
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_roadmap import procs
+from mlops_roadmap.grading import entry
 
 CANNOT_RUN = 3
 ISOLATION = (
@@ -58,9 +60,11 @@ def grade(run: str, index: int, submissions: Path, work: Path, tmp: Path) -> dic
     unpack(submissions / f"{index}.tar", submission)
     limit_files(int(limits["file_mb"]))  # after unpacking: the limit is on what the checks write
     result_path = tmp / f"result-{index}.json"
-    command = [sys.executable, "-m", "mlops_roadmap.grading.entry", who["week"], submission]
-    command += [result_path, "--check-seconds", str(limits["check_seconds"])]
-    finished = procs.run(command, cwd=submission, timeout=float(limits["wall_seconds"]))
+    command = entry.command(
+        sys.executable, who["week"], submission, result_path, float(limits["check_seconds"])
+    )
+    tmp.mkdir(parents=True, exist_ok=True)  # where the checker starts: outside the submission
+    finished = procs.run(command, cwd=tmp, timeout=float(limits["wall_seconds"]))
     try:
         result = json.loads(result_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
