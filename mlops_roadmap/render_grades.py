@@ -24,6 +24,7 @@ STATUS_STYLE: dict[GradeStatus, str] = {  # queued: no style
     "no-submission": "yellow",
     "timed-out": "magenta",
     "crashed": "magenta",
+    "invalid-verdict": "red",
 }
 
 

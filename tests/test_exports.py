@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from mlops_roadmap import formats
+from mlops_roadmap import course, formats
 from mlops_roadmap.formats.gradescope import VISIBILITIES
 from mlops_roadmap.grading import exports, grades_json, report_html, student_files
 from mlops_roadmap.grading.model import ClassGrades, Grade, Student, file_stem
+from mlops_roadmap.manifest import Manifest, collect_week
 from mlops_roadmap.results import RunReport, report_from_json
 from tests.conftest import FIXTURES, Cli, clean_env
 from tests.timing import scaled
@@ -76,6 +77,12 @@ def ansi(report: RunReport) -> RunReport:
     return replace(report, results=(first, *report.results[1:]))
 
 
+def toy_manifests() -> tuple[Manifest, ...]:
+    """The toy course's two weeks, collected as the grader collects them."""
+    toy = course.load(TOY)
+    return tuple(collect_week(toy, toy.plan.week(n)) for n in (1, 2))
+
+
 def sample_class(reports: dict[str, RunReport], n: int = 5) -> ClassGrades:
     """``n`` students cycling through five profiles, hostile names and ids included."""
     profiles = [
@@ -108,7 +115,7 @@ def sample_class(reports: dict[str, RunReport], n: int = 5) -> ClassGrades:
         elif w2 != "missing":
             grades.append(Grade(who, "week02", "graded", sha, report=reports[w2], duration=0.5))
     summary = {"students": n, "graded": sum(g.status == "graded" for g in grades)}
-    return ClassGrades("Toy Course", ("week01", "week02"), tuple(grades), "2026-11-20T23:59:00+00:00", "docker", summary)  # fmt: skip
+    return ClassGrades("Toy Course", toy_manifests(), tuple(grades), "2026-11-20T23:59:00+00:00", "docker", summary)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +166,8 @@ def test_gradebook_csv_reads_back_with_formulas_defused(cg: ClassGrades) -> None
 
 def test_class_json_round_trips_every_check(cg: ClassGrades) -> None:
     data = json.loads(json.dumps(grades_json.class_json(cg)))
-    assert data["format"] == 1
+    assert data["format"] == 2
+    assert [c["points"] for m in data["checks"] for c in m["checks"]] == [2, 1, 1, 1]
     assert grades_json.class_from_json(data) == cg
     late = next(g for g in data["grades"] if g["student"] == "s002" and g["week"] == "week01")
     assert (late["late_days"], late["penalty"], late["points"], late["max_points"]) == (

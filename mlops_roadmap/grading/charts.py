@@ -12,6 +12,7 @@ from collections.abc import Callable
 from html import escape
 
 from mlops_roadmap.grading.model import NOT_GRADED, Student, file_stem
+from mlops_roadmap.manifest import ManifestCheck
 from mlops_roadmap.results import CheckResult
 
 LABEL_CHARS = 48
@@ -31,7 +32,7 @@ def text(value: object) -> str:
     return escape(_CONTROL.sub("", str(value)))
 
 
-def _heads(columns: list[tuple[str, CheckResult]]) -> str:
+def _heads(columns: list[tuple[str, ManifestCheck]]) -> str:
     """Two header rows: the weeks (short when narrow), then each check's title turned upright."""
     spans = []
     for w in dict.fromkeys(week for week, _ in columns):
@@ -46,14 +47,14 @@ def _heads(columns: list[tuple[str, CheckResult]]) -> str:
     return f"<tr><th></th>{''.join(spans)}<th></th></tr><tr><th></th>{heads}<th></th></tr>"
 
 
-def _gap(columns: list[tuple[str, CheckResult]], i: int) -> str:
+def _gap(columns: list[tuple[str, ManifestCheck]], i: int) -> str:
     """A week's first column gets a gap before it, so weeks read as groups."""
     return " ws" if i and columns[i][0] != columns[i - 1][0] else ""
 
 
 def heatmap(
     students: list[Student],
-    columns: list[tuple[str, CheckResult]],
+    columns: list[tuple[str, ManifestCheck]],
     cells: dict[tuple[str, str, str], CheckResult],
     total: Callable[[Student], float],
     full: float,

@@ -67,7 +67,8 @@ def write_all(cg: ClassGrades, out_dir: Path) -> list[Path]:
     """Every export of a run into ``out_dir``; returns the files written."""
     files = {
         "gradebook.csv": gradebook_csv(cg),
-        "grades.json": json.dumps(class_json(cg), indent=2, ensure_ascii=False) + "\n",
+        "grades.json": json.dumps(class_json(cg), indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n",
     }
     full, table = cg.full_marks(), cg.by_student()
     for s in cg.students():
@@ -75,6 +76,8 @@ def write_all(cg: ClassGrades, out_dir: Path) -> list[Path]:
         stem = file_stem(s.id)
         files[f"junit/{stem}.xml"] = junit_for(s, mine)
         results = gradescope_for(mine, full_marks=full)
-        files[f"gradescope/{stem}/results.json"] = json.dumps(results, indent=2) + "\n"
+        files[f"gradescope/{stem}/results.json"] = (
+            json.dumps(results, indent=2, allow_nan=False) + "\n"
+        )
     files["report.html"] = report_html.render(cg)
     return [write_atomic(out_dir / name, text) for name, text in files.items()]

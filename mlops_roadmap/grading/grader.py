@@ -2,6 +2,8 @@
 
 Submissions are graded ``jobs`` at a time, each in its own lane (``Job.slot``) of the chosen
 sandbox. Nothing a submission does stops the others: every failure becomes that student's grade.
+Each week's checks are collected once per run into a manifest, the only source of a week's check
+ids and points: every verdict is held against it (``verdicts``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from pathlib import Path
 
 from mlops_roadmap import procs
 from mlops_roadmap.course import Course
-from mlops_roadmap.grading import fetch, gradebook, roster
+from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.grading import fetch, gradebook, roster, verdicts
 from mlops_roadmap.grading.model import ClassGrades, Grade, Limits, Student
-from mlops_roadmap.grading.sandbox import Backend, Job, Ran
-from mlops_roadmap.results import report_from_json
+from mlops_roadmap.grading.sandbox import Backend, Job
+from mlops_roadmap.manifest import Manifest, collect_week
 from mlops_roadmap.roadmap import LatePolicy, Week
 
 # Told each grade as it is made: (the grade, or None before the first; how many done; of how many).
@@ -53,6 +56,7 @@ def grade_class(
     students = roster.load(request.roster)
     book = gradebook.Gradebook(request.out / "gradebook.db")
     digests = {w.id: gradebook.checks_digest(course.root, w.id) for w in request.weeks}
+    manifests = {w.id: collect_week(course, w) for w in request.weeks}
     lanes: queue.Queue[int] = queue.Queue()
     for slot in range(request.jobs):
         lanes.put(slot)
@@ -61,7 +65,7 @@ def grade_class(
     def one(student: Student) -> list[tuple[Grade, bool]]:
         slot = lanes.get()
         try:
-            return _student(course, request, backend, book, digests, student, slot)
+            return _student(request, backend, book, digests, manifests, student, slot)
         finally:
             lanes.put(slot)
 
@@ -86,7 +90,7 @@ def grade_class(
         book.close()
     return ClassGrades(
         course.plan.course.title,
-        tuple(w.id for w in request.weeks),
+        tuple(manifests.values()),
         tuple(grades),
         request.deadline.isoformat() if request.deadline else None,
         backend.name,
@@ -103,11 +107,11 @@ def summarize(grades: list[Grade]) -> dict[str, int]:
 
 
 def _student(
-    course: Course,
     request: Request,
     backend: Backend,
     book: gradebook.Gradebook,
     digests: dict[str, str],
+    manifests: dict[str, Manifest],
     student: Student,
     slot: int,
 ) -> list[tuple[Grade, bool]]:
@@ -119,10 +123,12 @@ def _student(
             raise fetch.FetchFailed(f"refused (roster row {student.row}, column 'repo'): {refused}")
         fetched = fetch.fetch(student, url, request.cache, request.fetch_timeout)
         pick = fetch.pick(fetched, request.deadline)
-    except fetch.FetchFailed as exc:
+    except RoadmapError:
+        raise
+    except Exception as exc:  # whatever one repository does, the class is graded
         took = time.monotonic() - started
         return [
-            (Grade(student, w.id, "fetch-failed", message=str(exc), duration=took), False)
+            (Grade(student, w.id, "fetch-failed", message=_said(exc), duration=took), False)
             for w in request.weeks
         ]
     commit, late_days = _graded_commit(fetched, pick, request.late)
@@ -134,7 +140,7 @@ def _student(
             continue
         key = f"{commit}:{digests[week.id]}:{request.limits}:{request.late}:{late_days:.4f}"
         stored = None if request.force else book.reusable(student, week.id, key)
-        grade = stored or _week(request, backend, fetched, base, week, slot)
+        grade = stored or _week(request, backend, fetched, base, manifests[week.id], slot)
         if stored is None:
             book.store(grade, key)
         grades.append((grade, stored is not None))
@@ -156,8 +162,14 @@ def _nothing_on_time(pick: fetch.Pick) -> str:
 
 
 def _week(
-    request: Request, backend: Backend, fetched: fetch.Fetched, base: Grade, week: Week, slot: int
+    request: Request,
+    backend: Backend,
+    fetched: fetch.Fetched,
+    base: Grade,
+    manifest: Manifest,
+    slot: int,
 ) -> Grade:
+    week = next(w for w in request.weeks if w.id == manifest.week)
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{base.student.id}-{week.id}-"))
     scratch.chmod(0o711)  # a sandbox's own user must reach the submission inside
     try:
@@ -165,22 +177,33 @@ def _week(
         assert base.commit is not None
         try:
             notes = fetch.export(fetched, base.commit, tree)
-        except fetch.FetchFailed as exc:
-            return replace(base, status="fetch-failed", message=str(exc))
-        if not (tree / week.folder).is_dir():
-            return replace(
-                base, message=f"no folder {week.folder}/ in the repository at {base.commit[:12]}"
-            )
-        _drop_local_state(tree)
+            if not (tree / week.folder).is_dir():
+                why = f"no folder {week.folder}/ in the repository at {base.commit[:12]}"
+                return replace(base, message=why)
+            _drop_local_state(tree)
+        except Exception as exc:  # a tree the grader cannot unpack fails this student alone
+            return replace(base, status="fetch-failed", message=_said(exc))
         (scratch / "tmp").mkdir()
         job = Job(
             week.id, tree, scratch / "tmp", request.limits, slot, base.student.id, base.commit
         )
-        ran = backend.run(job)
-        grade = _verdict(base, ran, request.limits, notes)
+        try:
+            ran = backend.run(job)
+            grade = verdicts.grade_from(base, ran, request.limits, notes, manifest)
+        except RoadmapError:  # the machine, not the submission: the instructor fixes it
+            raise
+        except Exception as exc:  # reading one submission's verdict never stops the class
+            return replace(base, status="crashed", message=f"the grader failed: {_said(exc)}")
         return _penalize(grade, request.late)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _said(exc: Exception) -> str:
+    """What went wrong, for the student's grade (a fetch's own message as it is)."""
+    if isinstance(exc, fetch.FetchFailed):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _drop_local_state(tree: Path) -> None:
@@ -193,29 +216,6 @@ def _drop_local_state(tree: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
     for db in tree.glob(".mlops-roadmap/state.db*"):
         db.unlink()
-
-
-def _verdict(base: Grade, ran: Ran, limits: Limits, notes: list[str]) -> Grade:
-    extra = "; ".join(notes)
-    grade = replace(base, isolation=ran.isolation, duration=ran.duration, message=extra)
-    if ran.pending:
-        return replace(grade, status="queued", message=ran.output or "waiting for its verdict")
-    if ran.timed_out:
-        why = f"stopped after the {limits.wall_seconds:g} s limit for one submission"
-        return replace(grade, status="timed-out", message="; ".join(filter(None, [why, extra])))
-    result = ran.result or {}
-    if "error" in result or not result:
-        why = str(
-            result.get("error") or f"the checks ended without a verdict (exit {ran.returncode})"
-        )
-        tail = ran.output.strip().splitlines()[-3:]
-        detail = f"{why}: {' | '.join(tail)}" if tail and "error" not in result else why
-        return replace(grade, status="crashed", message="; ".join(filter(None, [detail, extra])))
-    try:
-        report = report_from_json(result)
-    except (ValueError, KeyError, TypeError) as exc:
-        return replace(grade, status="crashed", message=f"unreadable verdict: {exc}")
-    return replace(grade, status="graded", report=report)
 
 
 def _penalize(grade: Grade, late: LatePolicy) -> Grade:

@@ -1,7 +1,8 @@
 """grades.json: a whole `grade` run as data, and back (to render the report again, or diff runs).
 
 Every grade keeps every check's outcome, message, expected/found/hint and points, in the shape
-``RunReport.to_json`` documents. Repository URLs lose any user or token on the way out.
+``RunReport.to_json`` documents, and each week's manifest (the course's checks, their titles and
+points) is kept beside them. Repository URLs lose any user or token on the way out.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mlops_roadmap.grading.model import ClassGrades, Grade, Student, as_status
+from mlops_roadmap.manifest import Manifest
 from mlops_roadmap.results import report_from_json
 
-FORMAT = 1
+FORMAT = 2  # 2: the weeks' manifests ("checks")
 
 
 def public_repo(repo: str) -> str:
@@ -30,6 +32,7 @@ def class_json(cg: ClassGrades) -> dict[str, object]:
         "format": FORMAT,
         "course": cg.course,
         "weeks": list(cg.weeks),
+        "checks": [m.to_json() for m in cg.manifests],
         "deadline": cg.deadline,
         "backend": cg.backend,
         "summary": dict(cg.summary),
@@ -77,7 +80,7 @@ def class_from_json(data: Mapping[str, Any]) -> ClassGrades:
     summary = {str(k): int(v) for k, v in data.get("summary", {}).items()}
     return ClassGrades(
         str(data["course"]),
-        tuple(data["weeks"]),
+        tuple(Manifest.from_json(m) for m in data["checks"]),
         grades,
         data.get("deadline"),
         str(data.get("backend", "")),

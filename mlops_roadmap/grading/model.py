@@ -7,10 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from mlops_roadmap.manifest import Manifest, ManifestCheck
 from mlops_roadmap.results import CheckResult, RunReport
 
 # What became of a week's submission: graded, or why it was not (``Grade.status``).
-GradeStatus = Literal["graded", "fetch-failed", "no-submission", "timed-out", "crashed", "queued"]
+GradeStatus = Literal[
+    "graded", "fetch-failed", "no-submission", "timed-out", "crashed", "invalid-verdict", "queued"
+]
 STATUSES: tuple[GradeStatus, ...] = get_args(GradeStatus)
 NOT_GRADED = "not-graded"  # a week the run has no grade for at all (in the files, not a status)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -89,14 +92,22 @@ class Grade:
 
 @dataclass(frozen=True)
 class ClassGrades:
-    """Everything one `grade` run produced, for the gradebook files and the class report."""
+    """Everything one `grade` run produced, for the gradebook files and the class report.
+
+    Columns and full marks come from the weeks' manifests (the course's checks), never from what
+    a submission's verdict claims.
+    """
 
     course: str
-    weeks: tuple[str, ...]
+    manifests: tuple[Manifest, ...]  # one per graded week, in order
     grades: tuple[Grade, ...]
     deadline: str | None = None
     backend: str = ""
     summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def weeks(self) -> tuple[str, ...]:
+        return tuple(m.week for m in self.manifests)
 
     def students(self) -> list[Student]:
         seen: dict[str, Student] = {}
@@ -107,23 +118,13 @@ class ClassGrades:
     def grade(self, student_id: str, week: str) -> Grade | None:
         return next((g for g in self.grades if g.student.id == student_id and g.week == week), None)
 
-    def check_columns(self) -> list[tuple[str, CheckResult]]:
-        """Every (week, check) any submission ran, in week order then first appearance."""
-        seen: dict[tuple[str, str], CheckResult] = {}
-        for week in self.weeks:
-            for g in self.grades:
-                if g.week == week:
-                    for r in g.checks:
-                        seen.setdefault((week, r.id), r)
-        return [(week, r) for (week, _), r in seen.items()]
+    def check_columns(self) -> list[tuple[str, ManifestCheck]]:
+        """Every (week, check) of the course's graded weeks, in week then run order."""
+        return [(m.week, c) for m in self.manifests for c in m.checks]
 
     def full_marks(self) -> dict[str, float]:
-        """Each week's full marks, known from any submission that ran (0 when none did)."""
-        marks = dict.fromkeys(self.weeks, 0.0)
-        for g in self.grades:
-            if g.week in marks:
-                marks[g.week] = max(marks[g.week], g.max_points)
-        return marks
+        """Each week's full marks: the points of all its checks."""
+        return {m.week: m.max_points for m in self.manifests}
 
     def by_student(self) -> dict[str, dict[str, Grade]]:
         """student id -> week -> grade, built once (``grade`` scans every grade)."""

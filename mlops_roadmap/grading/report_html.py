@@ -16,6 +16,7 @@ from mlops_roadmap.grading import charts
 from mlops_roadmap.grading.charts import LEGEND
 from mlops_roadmap.grading.charts import text as _t
 from mlops_roadmap.grading.model import NOT_GRADED, ClassGrades, Grade, Student, file_stem
+from mlops_roadmap.manifest import ManifestCheck
 from mlops_roadmap.results import CheckResult
 
 MESSAGE_CHARS = 2000  # a sandbox's message can be a whole log; the gradebook JSON keeps it all
@@ -27,7 +28,7 @@ class _Class:
     """The run, indexed once: a report for 200 students looks grades up thousands of times."""
 
     cg: ClassGrades
-    columns: list[tuple[str, CheckResult]]
+    columns: list[tuple[str, ManifestCheck]]  # the course's checks: what each week holds
     marks: dict[str, float]
     table: dict[str, dict[str, Grade]]
     cells: dict[tuple[str, str, str], CheckResult]
@@ -71,14 +72,17 @@ def _legend() -> str:
 
 
 def _pass_rates(c: _Class) -> list[tuple[str, float, int]]:
-    ran: dict[tuple[str, str], list[int]] = {(w, r.id): [0, 0] for w, r in c.columns}
+    """Each check's share of passes among the submissions that ran it (none ran it: no bar)."""
+    ran: dict[tuple[str, str], list[int]] = {(w, col.id): [0, 0] for w, col in c.columns}
     for (_, w, check), r in c.cells.items():
-        ran[w, check][0] += r.outcome == "passed"
-        ran[w, check][1] += 1
-    rates = [
-        (f"{w}: {r.title or r.id}", ran[w, r.id][0] / ran[w, r.id][1], ran[w, r.id][1])
-        for w, r in c.columns
-    ]
+        if (w, check) in ran:
+            ran[w, check][0] += r.outcome == "passed"
+            ran[w, check][1] += 1
+    rates = []
+    for w, col in c.columns:
+        passed, count = ran[w, col.id]
+        if count:
+            rates.append((f"{w}: {col.title or col.id}", passed / count, count))
     return sorted(rates, key=lambda x: (x[1], x[0]))
 
 

@@ -77,6 +77,6 @@ def read_verdict(path: Path) -> dict[str, Any] | None:
             return None
         try:
             data = json.loads(f.read(RESULT_MAX_BYTES))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested beyond the parser
             return None
     return data if isinstance(data, dict) else None
