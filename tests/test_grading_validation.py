@@ -20,10 +20,11 @@ import pytest
 
 from mlops_roadmap import course
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import exports, verdicts
+from mlops_roadmap.grading import backends, exports, grader, verdicts
 from mlops_roadmap.grading.model import ClassGrades, Grade, Limits, Student
 from mlops_roadmap.grading.sandbox import Ran, read_verdict
 from mlops_roadmap.manifest import Manifest, ManifestCheck, collect_week
+from tests import classroom
 from tests.conftest import FIXTURES, REPO, clean_env
 from tests.timing import scaled
 
@@ -273,3 +274,54 @@ def test_a_class_nobody_could_be_graded_in_still_has_the_courses_columns(tmp_pat
     assert files["header"][-3:] == [f"week01:{ANSWER}", f"week01:{GREETING}", "total"]
     assert (files["rows"]["gone"]["week01:max"], files["rows"]["gone"]["total"]) == ("3", "0")
     assert "No check ran." in files["report"] and "0 / 3</td>" in files["report"]
+
+
+def test_a_class_of_collected_verdicts_is_graded_whole(
+    real: dict[str, Path], tmp_path: Path
+) -> None:
+    """A Kubernetes Job's verdicts, as copied back from the cluster, forged ones among them."""
+    forged = json.loads(real["pass"].read_text())
+    extra_check(forged)
+    nan = json.loads(real["pass"].read_text())
+    check(nan, ANSWER)["points"] = math.nan
+    text = json.loads(real["pass"].read_text())
+    check(text, ANSWER)["points"] = "2"
+    verdict = {
+        sid: json.loads(real[name].read_text()) for sid, name in (("ada", "pass"), ("bob", "half"))
+    }
+    verdict.update(eve=forged, nan=nan, text=text, odd=json.loads(real["pass"].read_text()))
+    toy = course.load(TOY)
+    results, rows = tmp_path / "results", []
+    for i, (sid, result) in enumerate(verdict.items()):
+        repo = tmp_path / "repos" / sid
+        shutil.copytree(TOY / "solutions" / "week01", repo / "week01-first-steps")
+        classroom.commit(repo, "week 1", classroom.COMMITTED)
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                             text=True, check=True, timeout=scaled(30)).stdout.strip()  # fmt: skip
+        document = {"student": sid, "week": "week01", "commit": sha, "result": result,
+                    "returncode": 0, "timed_out": False, "output": "", "isolation": "kubernetes pod",
+                    "duration": "a while" if sid == "odd" else 1.0}  # fmt: skip
+        results.mkdir(exist_ok=True)
+        (results / f"{i}.json").write_text(json.dumps(document))  # NaN as Python writes it
+        rows.append((sid, sid.title(), str(repo)))
+    out = tmp_path / "out"
+    request = grader.Request(
+        classroom.roster(tmp_path / "roster.csv", rows), (toy.plan.week(1),), out, tmp_path / "c"
+    )
+    setting = backends.Setting(toy.root, out, collect=results)
+    cg = grader.grade_class(toy, request, backends.choose("kubernetes", setting))
+    files = written(cg, out)
+
+    grades = {g.student.id: g for g in cg.grades}
+    assert {sid: (g.status, g.points) for sid, g in grades.items()} == {
+        "ada": ("graded", 3), "bob": ("graded", 1), "eve": ("invalid-verdict", 0),
+        "nan": ("invalid-verdict", 0), "text": ("invalid-verdict", 0), "odd": ("crashed", 0),
+    }  # fmt: skip
+    assert "is not one of the course's checks" in grades["eve"].message
+    assert "nan is not a finite number" in grades["nan"].message
+    assert "expected a number, got '2'" in grades["text"].message
+    assert grades["odd"].message.startswith("the grader failed: ValueError")
+    assert cg.summary["invalid-verdict"] == 3 and cg.manifests == (manifest(),)
+    assert {r["week01:max"] for r in files["rows"].values()} == {"3"}
+    assert not any(FORGED in h for h in files["header"])
+    assert len(files["gradescope"]) == 6 and (out / "junit" / "eve.xml").is_file()
