@@ -1,10 +1,11 @@
 """Where a submission's checks run: an isolation backend behind one small interface.
 
 The grader makes a fresh copy of each submission and hands it to a backend as a ``Job``; the
-backend runs ``python -m mlops_roadmap.grading.entry`` inside whatever isolation it offers and
-returns what that wrote as ``Ran`` (the Kubernetes backend hands the job on to a cluster's Job
-and answers ``pending``). Backends never raise for a submission's misbehaviour (a timeout, a
-crash, a flood of output): that is data in ``Ran``. ``backends`` makes them by name.
+backend runs ``python -I -m mlops_roadmap.grading.entry`` (isolated, from outside the
+submission) inside whatever isolation it offers and returns what that wrote as ``Ran`` (the
+Kubernetes backend hands the job on to a cluster's Job and answers ``pending``). Backends never
+raise for a submission's misbehaviour (a timeout, a crash, a flood of output): that is data in
+``Ran``. ``backends`` makes them by name.
 """
 
 from __future__ import annotations
