@@ -76,11 +76,11 @@ class _Collector:
             self.broken.append(f"{report.nodeid}: {lines[-1] if lines else 'did not load'}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from mlops_roadmap.plugin import _marker_arg, _title
+        from mlops_roadmap.plugin import marker_arg, title_of
 
         for item in session.items:
-            points = float(_marker_arg(item, "points", 1))
-            self.checks.append(ManifestCheck(item.nodeid, _title(item), points))
+            points = float(marker_arg(item, "points", 1))
+            self.checks.append(ManifestCheck(item.nodeid, title_of(item), points))
 
 
 def collect_week(course: Course, week: Week) -> Manifest:

@@ -92,7 +92,7 @@ class VerdictRecorder:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self.started += 1
         if self.context.on_check is not None:
-            self.context.on_check(self.started, self.total, _title(item))
+            self.context.on_check(self.started, self.total, title_of(item))
         for mark in item.iter_markers("requires"):
             for tool in mark.args:
                 seen = self.context.probes.get(tool) or tools.probe(tool)
@@ -104,7 +104,7 @@ class VerdictRecorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
-        limit = float(_marker_arg(item, "timeout", DEFAULT_TIMEOUT))
+        limit = float(marker_arg(item, "timeout", DEFAULT_TIMEOUT))
         if self.context.check_limit is not None:
             limit = min(limit, self.context.check_limit)
         with _alarm(limit):
@@ -118,9 +118,9 @@ class VerdictRecorder:
         report.duration = call.duration
         if call.when == "setup":
             report.user_properties += [
-                (TITLE, _title(item)),
-                (POINTS, float(_marker_arg(item, "points", 1))),
-                (HINT, str(_marker_arg(item, "hint", ""))),
+                (TITLE, title_of(item)),
+                (POINTS, float(marker_arg(item, "points", 1))),
+                (HINT, str(marker_arg(item, "hint", ""))),
             ]
         if call.excinfo is not None:
             report.user_properties.append((VERDICT, _classify(call.excinfo.value)))
@@ -176,15 +176,17 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _title(item: pytest.Item) -> str:
-    marked = _marker_arg(item, "title", None)
+def title_of(item: pytest.Item) -> str:
+    """A check's title: its ``title`` marker, else its docstring's first line, else its name."""
+    marked = marker_arg(item, "title", None)
     if marked is not None:
         return str(marked)
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else item.name
 
 
-def _marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
+def marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
+    """The first argument of the check's closest ``name`` marker, or ``default``."""
     mark = item.get_closest_marker(name)
     return mark.args[0] if mark is not None and mark.args else default
 
