@@ -30,7 +30,7 @@ from mlops_roadmap import course, servers  # noqa: E402
 from mlops_roadmap.commands.verify import prepare  # noqa: E402
 
 WEEKS = (9, 10, 11)
-HOUSES = REPO / "checks" / "week09" / "data" / "houses.json"
+HOUSES = REPO / "checks" / "_lib" / "mlops_checks" / "data" / "houses.json"
 UVICORN = ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "{port}"]
 
 

@@ -26,12 +26,17 @@ OUTPUT_KEPT = 65536
 
 class ServerFailed(Exception):
     """The server did not start or never became ready; ``tail`` holds its last output and
-    ``output`` all of it (at most its last ``OUTPUT_KEPT`` characters)."""
+    ``output`` all of it (at most its last ``OUTPUT_KEPT`` characters); ``returncode`` is its
+    exit status when it exited, and ``url`` where it was to answer."""
 
-    def __init__(self, message: str, tail: str, output: str = "") -> None:
+    def __init__(
+        self, message: str, tail: str, returncode: int | None = None, url: str = ""
+    ) -> None:
         super().__init__(message)
         self.tail = tail
-        self.output = output
+        self.output = ""
+        self.returncode = returncode
+        self.url = url
 
 
 def free_port() -> int:
@@ -169,14 +174,19 @@ def _wait_ready(server: Server, ready: Ready, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not server.alive():
+            code = server.proc.returncode
             raise ServerFailed(
-                f"the server exited with status {server.proc.returncode} before it was ready",
+                f"the server exited with status {code} before it was ready",
                 server.tail(),
+                code,
+                server.url,
             )
         if ready(server):
             return
         time.sleep(0.2)
     what = ready.__doc__ or "its readiness probe"
     raise ServerFailed(
-        f"the server did not answer {what} on {server.url} within {timeout:g} s", server.tail()
+        f"the server did not answer {what} on {server.url} within {timeout:g} s",
+        server.tail(),
+        url=server.url,
     )

@@ -138,8 +138,8 @@ def serve_and_ask(
             port=port,
         )
     except servers.ServerFailed as failed:
-        error, hint = _why(failed, model_uri)
-        return Served(f"http://127.0.0.1:{port or 0}", origin, error=error, hint=hint)
+        error, hint = _why(failed, model_uri, timeout)
+        return Served(failed.url or f"http://127.0.0.1:{port or 0}", origin, error=error, hint=hint)
     try:
         good, bad = ask(server.url, payload)
     finally:
@@ -147,19 +147,22 @@ def serve_and_ask(
     return Served(server.url, origin, good=good, bad=bad)
 
 
-def _why(failed: servers.ServerFailed, model_uri: str) -> tuple[str, str]:
+def _why(failed: servers.ServerFailed, model_uri: str, timeout: float) -> tuple[str, str]:
     """The error and hint for a server that never answered."""
-    cause = output_error(failed.output)
-    if str(failed).startswith("cannot start"):
+    if not failed.url:  # it could not even be started
         hint = "Make the check 'The week's libraries import' pass first."
         return str(failed), hint
+    cause = output_error(failed.output)
+    if failed.returncode is None:
+        error = f"`mlflow models serve` did not answer {failed.url}/ping within {timeout:g} s"
+    else:
+        error = f"`mlflow models serve` exited (status {failed.returncode}) before answering"
     if IN_USE in cause.lower():
-        return (
-            f"{failed}: {cause}",
-            "The port was taken by another program: free it, or run it again.",
-        )
+        port = failed.url.rsplit(":", 1)[-1]
+        hint = f"Port {port} was taken by another program: free it, or run the check again."
+        return f"{error}: {cause}", hint
     return (
-        f"`mlflow models serve` {str(failed).removeprefix('the server ')}: {cause}",
+        f"{error}: {cause}",
         f'Run it yourself after `source env.sh`: `mlflow models serve -m "{model_uri}" '
         "-p 5001 --env-manager local`, and fix the first error it shows.",
     )
