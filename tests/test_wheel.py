@@ -41,6 +41,9 @@ def test_wheel_contains_the_course(wheel: Path) -> None:
         "mlops_roadmap/workflow.yml",  # written into every new workspace
         "mlops_roadmap/grading/report.css",  # inlined into the class report
         "mlops_roadmap/grading/jail_setup.py",  # run on its own inside the jail
+        "mlops_roadmap/grading/jail_spec.py",  # which jail_setup reads its plan with
+        "mlops_roadmap/_course/checks/_lib/mlops_checks/api_fixtures.py",  # the check library
+        "mlops_roadmap/_course/checks/_lib/mlops_probes.py",  # imported by the MLflow probes
     ):
         assert needed in names
 
@@ -80,3 +83,14 @@ def test_installed_wheel_finds_its_bundled_course(wheel: Path, tmp_path: Path) -
         check=True,
     )
     assert str(target) in where.stdout
+    # The installed check library finds the installed course's data (as a run puts it on the path).
+    lib = target / "mlops_roadmap" / "_course" / "checks" / "_lib"
+    holdout = subprocess.run(
+        [python, "-c", "import mlops_checks; print(mlops_checks.HOLDOUT_CSV.is_file())"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(lib)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert holdout.stdout.strip() == "True"
