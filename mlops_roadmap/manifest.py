@@ -65,10 +65,9 @@ class _Collector:
         self.broken: list[str] = []
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        from mlops_roadmap.plugin import MARKERS
+        from mlops_roadmap.plugin import add_markers
 
-        for line in MARKERS:
-            config.addinivalue_line("markers", line)
+        add_markers(config)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -70,8 +70,7 @@ class VerdictRecorder:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[KEY] = self.context
-        for line in MARKERS:
-            config.addinivalue_line("markers", line)
+        add_markers(config)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = len(session.items)
@@ -130,6 +129,12 @@ class VerdictRecorder:
         self.phases.setdefault(report.nodeid, []).append(report)
         if report.when == "teardown":
             self.context.results.append(verdict(self.phases.pop(report.nodeid)))
+
+
+def add_markers(config: pytest.Config) -> None:
+    """Declare the engine's markers (points, hint, requires, timeout, title)."""
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
 
 
 def verdict(reports: list[pytest.TestReport]) -> CheckResult:

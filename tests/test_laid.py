@@ -26,6 +26,17 @@ def record_of(ws: Path) -> dict[str, object]:
     return data
 
 
+def started_with_my_answer(
+    cli: Cli, toy_course: Path, toy_ws: Path
+) -> tuple[tuple[str, Path], Path]:
+    """Week 1 started on the toy course, with the learner's own answer.txt."""
+    c = ("--course", toy_course)
+    cli(*c, "start", "1", cwd=toy_ws)
+    folder = toy_ws / WEEK
+    (folder / "answer.txt").write_text("my work\n")
+    return c, folder
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -108,10 +119,7 @@ def test_files_without_a_record_count_as_changed(cli: Cli, toy_course: Path, toy
 def test_reset_backs_up_only_changed_and_own_files_and_names_the_backup(
     cli: Cli, toy_course: Path, toy_ws: Path
 ) -> None:
-    c = ("--course", toy_course)
-    cli(*c, "start", "1", cwd=toy_ws)
-    folder = toy_ws / WEEK
-    (folder / "answer.txt").write_text("my work\n")
+    c, folder = started_with_my_answer(cli, toy_course, toy_ws)
     (folder / "notes").mkdir()
     (folder / "notes" / "mine.md").write_text("mine\n")
     result = cli(*c, "reset", "week", "1", "--yes", cwd=toy_ws)
@@ -133,10 +141,7 @@ def test_reset_backs_up_only_changed_and_own_files_and_names_the_backup(
 def test_reset_with_a_broken_template_leaves_the_folder_as_it_was(
     cli: Cli, toy_course: Path, toy_ws: Path
 ) -> None:
-    c = ("--course", toy_course)
-    cli(*c, "start", "1", cwd=toy_ws)
-    folder = toy_ws / WEEK
-    (folder / "answer.txt").write_text("my work\n")
+    c, folder = started_with_my_answer(cli, toy_course, toy_ws)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     record = (toy_ws / ".mlops-roadmap/scaffolds/week01.json").read_bytes()
     (toy_course / "templates" / "week01" / "bad.txt.jinja").write_text("ok\n{{ week.colour }}\n")
@@ -155,10 +160,7 @@ def test_reset_on_a_full_disk_leaves_the_folder_as_it_was(
     cli: Cli, toy_course: Path, toy_ws: Path, tmp_path: Path
 ) -> None:
     """A file-size limit makes the write fail as a full disk does (EFBIG rather than ENOSPC)."""
-    c = ("--course", toy_course)
-    cli(*c, "start", "1", cwd=toy_ws)
-    folder = toy_ws / WEEK
-    (folder / "answer.txt").write_text("my work\n")
+    c, folder = started_with_my_answer(cli, toy_course, toy_ws)
     (toy_course / "templates" / "week01" / "big.bin").write_bytes(b"x" * 200_000)
     limit = 100_000
 
