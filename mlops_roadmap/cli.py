@@ -1,7 +1,8 @@
 """The command line: thin commands that parse, call one core function, render, and exit.
 
 Exit codes: 0 success, 1 a failed check or a user error (``RoadmapError``), 2 usage, 3 the week
-has no automated checks yet, 130 Ctrl-C.
+has no automated checks yet, 130 Ctrl-C, 128 + N when stopped by signal N (SIGTERM 143, SIGHUP
+129); see ``error_handler``.
 """
 
 import sys
@@ -68,13 +69,21 @@ def root(
 
 
 def parse_week(words: list[str] | None) -> int | None:
-    """'week 5', '5', 'week5' or 'week05' as a number; nothing as None."""
-    text = "".join(words or []).lower().removeprefix("week")
-    if not text:
+    """'week 5', '5', 'week5' or 'week05' as a number; nothing as None. One number only, in
+    ASCII digits ('1 2' is not week 12)."""
+    from mlops_roadmap.errors import brief
+
+    tokens = [word.strip().lower() for word in words or [] if word.strip()]
+    if tokens and tokens[0] == "week":
+        tokens = tokens[1:]
+    elif tokens:
+        tokens[0] = tokens[0].removeprefix("week")
+    if not tokens:
         return None
-    if not text.isdigit():
+    text = tokens[0]
+    if len(tokens) > 1 or not (text.isascii() and text.isdigit()) or len(text) > 6:
         raise typer.BadParameter(
-            f"expected a week like 'week 5' or '5', got {' '.join(words or [])!r}"
+            f"expected one week like 'week 5' or '5', got {brief(' '.join(words or []), 40)}"
         )
     return int(text)
 
@@ -84,8 +93,9 @@ def _week(c: "Course", words: list[str] | None, required: bool = True) -> "Week"
     if number is None:
         if not required:
             from mlops_roadmap.commands.check import resolve_week
+            from mlops_roadmap.workspace import current_folder
 
-            return resolve_week(c, _workspace(), None, Path.cwd())
+            return resolve_week(c, _workspace(), None, current_folder())
         raise typer.BadParameter("name the week, e.g. 'week 5'")
     return c.plan.week(number)
 
@@ -98,7 +108,7 @@ def init(
     from mlops_roadmap import render, workspace
 
     ws = workspace.init(directory)
-    render.out(f"Workspace ready at {ws.root}\nNext: cd {directory} && mlops-roadmap start 1")
+    render.workspace_ready(ws.root, directory)
 
 
 @app.command()
@@ -151,7 +161,7 @@ def check(
     ] = None,
 ) -> None:
     """Run the week's checks on your work (the week is inferred from where you are)."""
-    from mlops_roadmap import render
+    from mlops_roadmap import render, streams
     from mlops_roadmap.commands.check import check as do_check
 
     if as_json and fmt not in ("text", "json"):
@@ -161,26 +171,49 @@ def check(
         raise typer.BadParameter(
             "say what to write: --format json|junit|gradescope", param_hint="--output"
         )
+    if output is not None and output.is_dir():
+        raise typer.BadParameter(
+            f"{output} is a folder: name a file to write", param_hint="--output"
+        )
     machine = fmt != "text" and output is None  # then stdout carries the export alone
     c, ws = _course(), _workspace()
     chosen = _week(c, week, required=False)
-    with render.live_progress(not machine and not verbose) as on_check:
+    with (
+        streams.stdout_to_stderr(machine),  # a check that prints cannot corrupt the export
+        render.live_progress(not machine and not verbose) as on_check,
+    ):
         checked = do_check(c, ws, chosen, verbose=verbose, select=select, on_check=on_check)
-    if fmt != "text":
-        _export_check(fmt, checked.report, output)
-    if not machine:
+    problem = checked.not_recorded  # reported after the run's own report
+    if fmt == "text":
         render.run_report(checked.report, checked.unlocked)
+    elif machine:
+        _export_check(fmt, checked.report, None, problem)
+    else:
+        render.run_report(checked.report, checked.unlocked)
+        _export_check(fmt, checked.report, output, None)
+    if problem is not None:
+        problem.in_output = machine and fmt == "json"
+        raise problem
     raise typer.Exit(0 if checked.report.passed else 1)
 
 
-def _export_check(fmt: "RunFormat", report: "RunReport", output: Path | None) -> None:
+def _export_check(
+    fmt: "RunFormat", report: "RunReport", output: Path | None, problem: RoadmapError | None
+) -> None:
     from mlops_roadmap import formats
 
-    text = formats.render(fmt, report)
+    error = (str(problem), problem.exit_code) if problem is not None else None
+    text = formats.render(fmt, report, error)
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         formats.write_atomic(output, text)
+    except OSError as exc:
+        raise RoadmapError(
+            f"{output}: cannot write the {fmt} report ({exc.strerror or exc}): choose another "
+            "--output (the run's report is above)"
+        ) from None
 
 
 @app.command()
@@ -252,6 +285,8 @@ def watch(
             with render.live_progress() as progress:
                 outcome = do_check(c, ws, chosen, on_check=progress)
             render.run_report(outcome.report, outcome.unlocked)
+            if outcome.not_recorded is not None:  # shown, and the watch goes on
+                render.warning(str(outcome.not_recorded))
             render.note(f"Watching {folder} ({changes.how}); Ctrl-C to stop.")
             changes.wait()
 
@@ -305,7 +340,11 @@ def doctor(as_json: JsonFlag = False) -> None:
         c: Course | None = _course()
     except RoadmapError:
         c = None
-    findings = do_doctor(c)
+    try:
+        ws: Path | None = _workspace().root  # where a week's own environment may live
+    except RoadmapError:
+        ws = None
+    findings = do_doctor(c, ws)
     if as_json:
         _print_json(
             [
@@ -329,7 +368,7 @@ def show(week: WeekWords = None) -> None:
     from mlops_roadmap import render
 
     c = _course()
-    render.lesson(c.lesson(_week(c, week)))
+    render.lesson(c.lesson_text(_week(c, week)))
 
 
 @course_app.command()
@@ -354,11 +393,13 @@ app.command()(grade)
 
 
 def main() -> None:
-    """The console entry point: the one place a ``RoadmapError`` is caught."""
-    try:
-        app(prog_name="mlops-roadmap")
-    except RoadmapError as exc:
-        from mlops_roadmap import render
+    """The console entry point: ``error_handler`` turns the command's end into an exit code."""
+    from mlops_roadmap import contain, error_handler
 
-        render.error(str(exc))
-        sys.exit(exc.exit_code)
+    contain.enable()
+    try:
+        code = error_handler.run(app)
+    finally:
+        contain.finish()  # what a command left behind goes, and the guard is told
+    error_handler.flush()
+    sys.exit(code)

@@ -21,8 +21,11 @@ def grade(
     roster: Annotated[Path, typer.Argument(help="CSV of id,name,repo[,branch], one per student.")],
     week: Annotated[list[int], typer.Option("--week", help="A week to grade (repeatable).")],
     deadline: Annotated[
-        str | None,
-        typer.Option(help="Grade the last commit at or before this time (2026-12-01T23:59+01:00)."),
+        list[str] | None,
+        typer.Option(
+            help="Grade the last commit at or before this time (2026-12-01T23:59+01:00); "
+            "repeat as week01=TIME to give a week its own."
+        ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Submissions graded at once.")] = 2,
     out: Annotated[Path, typer.Option(help="Where the gradebook and reports go.")] = Path("grades"),
@@ -41,6 +44,13 @@ def grade(
     timeout: Annotated[
         float, typer.Option(help="Wall-clock seconds for one submission's week.")
     ] = 600,
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A limit NAME=VALUE (repeatable): memory_mb, cpus, processes, file_mb, "
+            "scratch_mb, output_kb, check_seconds, repo_mb, tree_files, tree_mb, unpack_seconds."
+        ),
+    ] = None,
     image: Annotated[
         str | None, typer.Option(help="kubernetes: the grading image the pods run (pushed).")
     ] = None,
@@ -55,7 +65,7 @@ def grade(
     from mlops_roadmap.commands.grade import make_request
 
     c = load_course()
-    request = make_request(c, roster, week, deadline, jobs, out, force, timeout)
+    request = make_request(c, roster, week, deadline or [], jobs, out, force, timeout, limit or [])
     with render_grades.grading_progress(not as_json) as on_graded:
         graded = do_grade(c, request, backend, on_graded, image=image, collect=collect)
     if as_json:

@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_roadmap import plancache, roadmap
-from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap import plancache, roadmap, texts
+from mlops_roadmap.errors import COURSE_BUG, RoadmapError
 
 ENV_VAR = "MLOPS_ROADMAP_COURSE"
 FOLDERS = ("weeks", "templates", "checks", "solutions")  # by week id; data/ is by data set
@@ -26,6 +26,14 @@ class Course:
 
     def lesson(self, week: roadmap.Week) -> Path:
         return self.root / "weeks" / f"{week.id}.md"
+
+    def lesson_bytes(self, week: roadmap.Week) -> bytes:
+        """The lesson's bytes (laid as the week folder's README.md)."""
+        return texts.read_bytes(self.lesson(week), f"lesson for {week.id}", COURSE_BUG)
+
+    def lesson_text(self, week: roadmap.Week) -> str:
+        """The lesson, as `show` prints it."""
+        return texts.read_text(self.lesson(week), f"lesson for {week.id}", COURSE_BUG)
 
     def template(self, week: roadmap.Week) -> Path:
         return self.root / "templates" / week.id
@@ -53,6 +61,24 @@ class Course:
                     rel = twin.relative_to(self.root).as_posix()
                     raise RoadmapError(f"{where}: {rel} lays the same file: remove one of them")
             files.append((entry.path, source))
+        return files
+
+    def held_out(self) -> list[tuple[str, Path]]:
+        """The held-out answer files (``grading.held_out``): (path under data/, file); each must
+        exist and no week may lay it."""
+        laid = {e.source: w for w in self.plan.weeks for e in w.data}
+        files = []
+        for i, name in enumerate(self.plan.held_out):
+            where = f"roadmap.yaml: grading.held_out[{i}]"
+            path = self.root / DATA / name
+            if not path.is_file():
+                raise RoadmapError(f"{where}: no file {DATA}/{name} in the course: add it")
+            if name in laid:
+                raise RoadmapError(
+                    f"{where}: {laid[name].id} lays {DATA}/{name} into the learner's folder: "
+                    "held-out answers are never laid; lay another file or hold out another"
+                )
+            files.append((name, path))
         return files
 
     def has_checks(self, week: roadmap.Week) -> bool:
@@ -98,8 +124,13 @@ def mirror_problems(course: Course) -> list[str]:
             f"{folder}/{n}: no week '{n}' in roadmap.yaml (orphan)" for n in sorted(names - ids)
         ]
     for week in course.plan.weeks:
-        if not course.lesson(week).is_file():
+        if not course.lesson(week).exists():
             problems.append(f"weeks/{week.id}.md: missing lesson for {week.id}")
+        else:
+            try:
+                course.lesson_text(week)
+            except RoadmapError as exc:
+                problems.append(str(exc))
         if not course.template(week).is_dir():
             problems.append(f"templates/{week.id}/: missing scaffold for {week.id}")
         if course.has_checks(week) and not course.solution(week).is_dir():

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from mlops_roadmap import procs, servers
+from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.plugin import KEY, Context
 from mlops_roadmap.roadmap import Week
 from mlops_roadmap.venvs import venv_python
@@ -48,6 +49,18 @@ def week(request: pytest.FixtureRequest) -> Week:
 def course_data(request: pytest.FixtureRequest) -> Path:
     """The course's data sets (its ``data/`` folder: one copy of each, laid by scaffolds)."""
     return _context(request).course_root / "data"
+
+
+@pytest.fixture(scope="session")
+def held_out(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> HeldOut:
+    """The course's held-out answers (``grading.held_out``): ``held_out.column(name, "price")``
+    for the labels a check scores against, ``held_out.features(name, drop=["price"])`` for a
+    features-only copy the learner's code may read. In a graded sandbox they come from memory."""
+    from mlops_roadmap import course
+
+    root = _context(request).course_root
+    declared = course.load(root).plan.held_out
+    return HeldOut(root, declared, tmp_path_factory.mktemp("held-out"))
 
 
 @pytest.fixture(scope="session")

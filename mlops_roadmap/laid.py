@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_roadmap import __version__
-from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.errors import RoadmapError, write_fix
 
 VERSION = 1
 FIX = (
@@ -83,7 +83,10 @@ def save(path: Path, record: Record) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise RoadmapError(f"{path}: cannot write the scaffold record ({exc})") from None
+        raise RoadmapError(
+            f"{path}: cannot write the scaffold record ({exc.strerror or exc}): "
+            f"{write_fix(exc, path.parent)}"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=2)
@@ -94,7 +97,10 @@ def save(path: Path, record: Record) -> None:
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise RoadmapError(f"{path}: cannot write the scaffold record ({exc})") from None
+            raise RoadmapError(
+                f"{path}: cannot write the scaffold record ({exc.strerror or exc}): "
+                f"{write_fix(exc, path.parent)}"
+            ) from None
         raise
 
 

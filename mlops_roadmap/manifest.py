@@ -27,6 +27,7 @@ class ManifestCheck:
     id: str  # pytest's node id, as a run's verdict names it
     title: str
     points: float
+    external: str = ""  # what outside this machine it needs (its `external` marker), if any
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,21 @@ class Manifest:
         return {
             "week": self.week,
             "title": self.title,
-            "checks": [{"id": c.id, "title": c.title, "points": c.points} for c in self.checks],
+            "checks": [
+                {"id": c.id, "title": c.title, "points": c.points}
+                | ({"external": c.external} if c.external else {})
+                for c in self.checks
+            ],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Manifest:
         """Read back what ``to_json`` wrote."""
         checks = tuple(
-            ManifestCheck(str(c["id"]), str(c["title"]), float(c["points"])) for c in data["checks"]
+            ManifestCheck(
+                str(c["id"]), str(c["title"]), float(c["points"]), str(c.get("external", ""))
+            )
+            for c in data["checks"]
         )
         return cls(str(data["week"]), str(data["title"]), checks)
 
@@ -75,11 +83,18 @@ class _Collector:
             self.broken.append(f"{report.nodeid}: {lines[-1] if lines else 'did not load'}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from mlops_roadmap.plugin import marker_arg, title_of
+        from mlops_roadmap.plugin import marker_arg, marker_problem, review_of, title_of
 
         for item in session.items:
+            if review_of(item) is not None:
+                continue  # for a mentor: never run, so never in a verdict
+            problem = marker_problem(item)
+            if problem is not None:
+                self.broken.append(f"{item.nodeid}: {problem}")
+                continue
             points = float(marker_arg(item, "points", 1))
-            self.checks.append(ManifestCheck(item.nodeid, title_of(item), points))
+            external = str(marker_arg(item, "external", "") or "")
+            self.checks.append(ManifestCheck(item.nodeid, title_of(item), points, external))
 
 
 def collect_week(course: Course, week: Week) -> Manifest:

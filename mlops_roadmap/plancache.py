@@ -1,7 +1,10 @@
 """A cache of the validated roadmap, so fast commands skip YAML parsing and validation.
 
-Keyed by the file's path, size, modification time and the engine's version; written atomically
-(temporary file, then ``replace``). Any problem reading or writing it means parsing afresh.
+Keyed on content: the cached entry (one per roadmap path and engine version) holds the bytes of
+``roadmap.yaml`` it was made from, and serves its plan only when the file holds exactly those
+bytes now (an edit that keeps the size and the modification time is seen too). Written
+atomically (temporary file, then ``replace``). Any problem reading or writing it means parsing
+afresh.
 """
 
 from __future__ import annotations
@@ -22,32 +25,32 @@ def cache_dir() -> Path:
     return Path(base).expanduser() / "mlops-roadmap"
 
 
-def _key(path: Path) -> str | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{__version__}|{roadmap.FORMAT}"
-    return f"{binascii.crc32(raw.encode()):08x}"
+def _entry(path: Path) -> Path:
+    raw = f"{path.resolve()}|{__version__}|{roadmap.FORMAT}"
+    return cache_dir() / f"roadmap-{binascii.crc32(raw.encode()):08x}.pickle"
 
 
 def load(path: Path) -> roadmap.Roadmap:
-    """``roadmap.load(path)``, from the cache when the file has not changed."""
-    key = _key(path)
-    cached = cache_dir() / f"roadmap-{key}.pickle"
-    if key is not None:
-        with contextlib.suppress(Exception):
-            plan = pickle.loads(cached.read_bytes())
-            if isinstance(plan, roadmap.Roadmap):
-                return plan
-    plan = roadmap.load(path)
-    if key is not None:
-        import tempfile
+    """``roadmap.load(path)``, from the cache when the file holds the bytes it was made from."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return roadmap.load(path)  # says what is wrong with the file
+    cached = _entry(path)
+    with contextlib.suppress(Exception):
+        source, plan = pickle.loads(cached.read_bytes())
+        if source == data and isinstance(plan, roadmap.Roadmap):
+            return plan
+    plan = roadmap.load(path, data)
+    import tempfile
 
-        with contextlib.suppress(OSError, pickle.PicklingError):
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+        try:
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(plan, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((data, plan), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cached)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     return plan

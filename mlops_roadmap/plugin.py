@@ -9,18 +9,19 @@ verdict never depends on a live exception object and reports stay serialisable.
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+import math
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlops_roadmap import tools
+from mlops_roadmap import limits, tools
 from mlops_roadmap.checking import CheckBlocked, CheckFailed
-from mlops_roadmap.results import CheckResult
+from mlops_roadmap.errors import COURSE_BUG, brief
+from mlops_roadmap.limits import CheckEscaped, CheckTimeout
+from mlops_roadmap.results import CheckResult, Review
 from mlops_roadmap.roadmap import Week
 
 CheckStarted = Callable[[int, int, str], None]  # (number of the check, how many, its title)
@@ -31,8 +32,16 @@ MARKERS = (
     "requires(*tools): tools the check needs; blocked when one is unreachable",
     "timeout(seconds): the check's wall-clock limit (default 300)",
     "title(text): the check's title (default: its docstring's first line); for parametrized checks",
+    "external(what): the check needs something outside this machine (a Kubernetes cluster, a "
+    "cloud account); blocked without it, and `course verify` lists it as not proven here",
+    "review(what): only a person can judge it (a demo, an answer's quality): never run, "
+    "listed for a mentor's review with what to look at, never passed or failed",
 )
 DEFAULT_TIMEOUT = 300
+MARKER_RANGES = (  # (marker, largest value, what it expects)
+    ("points", 1000, "a number from 0 to 1000"),
+    ("timeout", 86_400, "a positive number of seconds, at most 86400"),
+)
 PREFIX = "mlops_roadmap."  # user_properties the engine keeps for itself (never shown as notes)
 VERDICT = PREFIX + "verdict"  # (outcome, expected, found, hint) of the first phase that raised
 TITLE = PREFIX + "title"
@@ -50,9 +59,14 @@ class Context:
     course_root: Path
     on_check: CheckStarted | None = None
     results: list[CheckResult] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)  # for a mentor, never run
     learner_seconds: float = 0.0
     probes: dict[str, tools.Probe] = field(default_factory=dict)
     check_limit: float | None = None  # caps every check's timeout (grading sets it)
+
+    @property
+    def load_limit(self) -> float:
+        return limits.load_limit(self.check_limit)
 
 
 class VerdictRecorder:
@@ -64,18 +78,92 @@ class VerdictRecorder:
         self.started = 0
         self.phases: dict[str, list[pytest.TestReport]] = {}
         self.interrupted = False
+        self.collected: dict[str, str] = {}  # every check collected: id to title
+        self.ended_by = ""  # why the run ended before its end, when it did
 
-    def pytest_keyboard_interrupt(self) -> None:
-        self.interrupted = True
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Ctrl-C (or SIGTERM/SIGHUP), not a check calling pytest.exit: that one ends the run
+        # early, and the checks it did not run are reported as errors.
+        self.interrupted = isinstance(excinfo.value, KeyboardInterrupt)
+        if not self.interrupted:
+            self.ended_by = f"a check called pytest.exit({str(excinfo.value)!r})"
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[KEY] = self.context
         add_markers(config)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_load_initial_conftests(self) -> Generator[None, None, None]:
+        limit = self.context.load_limit
+        with limits.alarm(limit, f"the checks' conftest did not load within {limit:g} s"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Loading a module or a folder's conftest has a time limit too (pytest turns the
+        timeout into that collector's load error)."""
+        if isinstance(collector, pytest.Session):
+            return (yield)
+        limit = self.context.load_limit
+        where = collector.nodeid or collector.name
+        with limits.alarm(limit, f"{where} did not load within {limit:g} s and was stopped"):
+            report = yield
+        call = getattr(report, "call", None)  # pytest keeps the CallInfo on the report
+        if call is not None and isinstance(getattr(call.excinfo, "value", None), CheckTimeout):
+            report.longrepr = str(call.excinfo.value)  # the message alone, not its traceback
+        return report
+
+    @pytest.hookimpl(trylast=True)  # after -k deselected what it does not select
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """A check whose markers are not usable is an error verdict, not a crash of the run; a
+        check for a mentor's review is listed, never run."""
+        for item in list(items):
+            look_at = review_of(item)
+            if look_at is not None:
+                items.remove(item)
+                self.context.reviews.append(Review(item.nodeid, title_of(item), look_at))
+                continue
+            problem = marker_problem(item)
+            if problem is not None:
+                items.remove(item)
+                self.context.results.append(
+                    CheckResult(
+                        item.nodeid, title_of(item), "error", found=problem, hint=COURSE_BUG
+                    )
+                )
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = len(session.items)
+        self.collected = {item.nodeid: title_of(item) for item in session.items}
+
+    def unreported(self) -> list[CheckResult]:
+        """An error verdict for each collected check the run never reported (a check ended the
+        run early, e.g. with ``pytest.exit``): such a run is never a pass."""
+        seen = {r.id for r in self.context.results}
+        why = self.ended_by or "a check stopped the run or crashed it"
+        found = f"the run ended before this check reported ({why})"
+        return [
+            CheckResult(nodeid, title, "error", found=found, hint=COURSE_BUG)
+            for nodeid, title in self.collected.items()
+            if nodeid not in seen
+        ]
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.skipped and report.nodeid.endswith(".py"):  # the module skipped itself
+            why = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            self.context.results.append(
+                CheckResult(
+                    id=report.nodeid,
+                    title=f"load {report.nodeid}",
+                    outcome="error",
+                    found=f"the module skipped itself while loading ({str(why).strip()}), "
+                    "so none of its checks ran",
+                    hint="a module of checks never skips: block a check that cannot run "
+                    "(mlops_roadmap.checking.blocked); a course bug, tell the course author",
+                )
+            )
         if report.failed:
             self.context.results.append(
                 CheckResult(
@@ -106,7 +194,7 @@ class VerdictRecorder:
         limit = float(marker_arg(item, "timeout", DEFAULT_TIMEOUT))
         if self.context.check_limit is not None:
             limit = min(limit, self.context.check_limit)
-        with _alarm(limit):
+        with limits.alarm(limit, f"the check ran for more than {limit:g} s and was stopped"):
             yield
 
     @pytest.hookimpl(wrapper=True)
@@ -132,7 +220,7 @@ class VerdictRecorder:
 
 
 def add_markers(config: pytest.Config) -> None:
-    """Declare the engine's markers (points, hint, requires, timeout, title)."""
+    """Declare the engine's markers (points, hint, requires, timeout, title, external)."""
     for line in MARKERS:
         config.addinivalue_line("markers", line)
 
@@ -161,24 +249,12 @@ def verdict(reports: list[pytest.TestReport]) -> CheckResult:
     )
 
 
-class CheckTimeout(BaseException):
-    """Raised in a check past its time limit (a BaseException, so checks cannot swallow it)."""
-
-
-@contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """Raise ``CheckTimeout`` in the main thread after ``seconds``."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise CheckTimeout(f"the check ran for more than {seconds:g} s and was stopped")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def review_of(item: pytest.Item) -> str | None:
+    """What a mentor should look at, for a check marked ``review`` (None for any other)."""
+    mark = item.get_closest_marker("review")
+    if mark is None:
+        return None
+    return str(mark.args[0]) if mark.args else ""
 
 
 def title_of(item: pytest.Item) -> str:
@@ -188,6 +264,21 @@ def title_of(item: pytest.Item) -> str:
         return str(marked)
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else item.name
+
+
+def marker_problem(item: pytest.Item) -> str | None:
+    """What is wrong with the check's ``points`` or ``timeout`` marker (None when usable)."""
+    for name, top, what in MARKER_RANGES:
+        mark = item.get_closest_marker(name)
+        if mark is None or not mark.args:
+            continue
+        value = mark.args[0]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not (0 <= value <= top) or (name == "timeout" and value == 0):
+            return f"@pytest.mark.{name}({brief(value, 40)}): expected {what}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"@pytest.mark.{name}({value!r}): expected {what}"
+    return None
 
 
 def marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
@@ -204,9 +295,10 @@ def _classify(error: BaseException) -> tuple[str, str, str, str]:
         return "failed", error.expected, error.found, error.hint
     if isinstance(error, CheckTimeout):
         return "failed", "the check to finish within its time limit", str(error), ""
+    if isinstance(error, CheckEscaped):
+        return "error", "", str(error), COURSE_BUG
     if isinstance(error, AssertionError):
         return "failed", "", str(error).split("\nassert ")[0].strip() or "an assertion failed", ""
     if isinstance(error, pytest.skip.Exception):
         return "blocked", "", str(error), ""
-    course_bug = "a course bug: report it to the course author"
-    return "error", "", f"the check itself broke: {type(error).__name__}: {error}", course_bug
+    return "error", "", f"the check itself broke: {type(error).__name__}: {error}", COURSE_BUG

@@ -1,7 +1,8 @@
 """Every subprocess the engine or a check starts goes through here.
 
 Each command runs in its own process group with a timeout; on timeout, on any exception and on
-Ctrl-C the whole group is killed, so nothing the learner's code started outlives the check.
+Ctrl-C the whole group is killed, so nothing the learner's code started outlives the check
+(``contain`` catches what leaves the group, and what outlives a killed CLI).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from mlops_roadmap import contain, proctable
 
 OUTPUT_CAP = 1_000_000  # bytes kept of each stream
 _LIVE: set[subprocess.Popen[bytes]] = set()  # every command running now, from any thread
@@ -85,20 +88,23 @@ def run(
     """
     argv = tuple(str(a) for a in args)
     start = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            argv,
-            cwd=None if cwd is None else Path(cwd),
-            env=None if env is None else dict(env),
-            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        return ProcessResult(argv, 127, "", f"cannot start {argv[0]}: {exc}", 0.0, False)
-    with _LIVE_LOCK:
-        _LIVE.add(proc)
+    with contain.LOCK:  # started and tracked at once: a reap never mistakes it for an orphan
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=None if cwd is None else Path(cwd),
+                env=contain.environment(env),
+                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=contain.child_setup(),
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return ProcessResult(argv, 127, "", f"cannot start {argv[0]}: {exc}", 0.0, False)
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
+    contain.started(proc.pid)
     readers = [_Reader(proc.stdout), _Reader(proc.stderr)]  # type: ignore[arg-type]
     for reader in readers:
         reader.start()
@@ -114,13 +120,34 @@ def run(
     finally:
         # Done, timed out or interrupted: whatever the command left in its group goes too.
         kill_group(proc)
+        contain.stopped(proc.pid)
         with _LIVE_LOCK:
             _LIVE.discard(proc)
-        for reader in readers:
-            reader.join(timeout=5)
+        _drain(readers)
     duration = time.monotonic() - start
     code = -9 if timed_out else proc.returncode
     return ProcessResult(argv, code, readers[0].text(), readers[1].text(), duration, timed_out)
+
+
+def _drain(readers: list[_Reader]) -> None:
+    """Wait for the output to end; a process that left the group and still holds the output
+    (a daemon that did not close it) is killed rather than waited on."""
+    for reader in readers:
+        reader.join(timeout=0.5)
+    held = []
+    for reader in readers:
+        with contextlib.suppress(ValueError, OSError):  # a pipe already closed
+            held += [reader.pipe.fileno()] if reader.is_alive() else []
+    if held:
+        proctable.kill_holders(held)
+    for reader in readers:
+        reader.join(timeout=5)
+
+
+def live() -> set[int]:
+    """The pids of the commands running now."""
+    with _LIVE_LOCK:
+        return {proc.pid for proc in _LIVE}
 
 
 def kill_all() -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mlops_roadmap.commands.learn import Changes, FileDiff, Hints
     from mlops_roadmap.commands.verify import Verification
     from mlops_roadmap.plugin import CheckStarted
-    from mlops_roadmap.results import CheckResult, Outcome, RunReport
+    from mlops_roadmap.results import CheckResult, Outcome, Review, RunReport
     from mlops_roadmap.roadmap import Week
     from mlops_roadmap.scaffold import ScaffoldReport
     from mlops_roadmap.week_status import Overview, WeekState
@@ -136,10 +136,27 @@ def check_result(result: CheckResult) -> object:
     return grid
 
 
+def review_item(review: Review) -> object:
+    """One item a mentor judges: its title, and what to look at beneath it."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=2, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(_text(("◇", "bold cyan")), _text((review.title, "")))
+    if review.look_at:
+        grid.add_row("", _text((review.look_at, "dim")))
+    return grid
+
+
 def run_report(report: RunReport, unlocked: Week | None = None) -> None:
     out(_text((f"{report.week}: {report.title}", "bold")))
     for result in report.results:
         out(check_result(result))
+    if report.reviews:
+        out(_text(("\nFor a mentor's review (neither passed nor failed):", "bold cyan")))
+        for review in report.reviews:
+            out(review_item(review))
     counts = ", ".join(f"{report.count(o)} {o}" for o in MARKS if report.count(o))
     style = "green" if report.passed else "red"
     verdict = "PASSED" if report.passed else "NOT YET"
@@ -206,6 +223,10 @@ def overview(view: Overview, months: dict[int, str]) -> None:
     )
     lines.append(f"{paint('Next:', 'bold')} {view.next_step}")
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def workspace_ready(root: Path, given: Path) -> None:
+    out(_text((f"Workspace ready at {root}\nNext: cd {given} && mlops-roadmap start 1", "")))
 
 
 def scaffolded(report: ScaffoldReport) -> None:
@@ -300,14 +321,15 @@ def doctor(findings: list[Finding]) -> None:
     for f in findings:
         mark, style = ("✔", "green") if f.probe.ok else ("✘", "red")
         weeks = ", ".join(w[4:] for w in f.weeks) if f.weeks else "—"
-        table.add_row(_text((mark, style)), f.probe.tool, f.probe.detail, weeks, f.probe.fix)
+        cells = (f.probe.tool, f.probe.detail, weeks, f.probe.fix)  # plain text, never markup
+        table.add_row(_text((mark, style)), *(_text((cell, "")) for cell in cells))
     out(table)
 
 
-def lesson(path: Path) -> None:
+def lesson(text: str) -> None:
     from rich.markdown import Markdown
 
-    out(Markdown(path.read_text(encoding="utf-8")))
+    out(Markdown(text))
 
 
 def verification(v: Verification) -> None:
@@ -327,9 +349,11 @@ def verification(v: Verification) -> None:
     if v.unchecked:
         names = ", ".join(w.id[4:] for w in v.unchecked)
         out(_text((f" · weeks without automated checks yet: {names}", "dim")))
+    for line in v.not_proven_here:
+        out(_text((f" ! {line}", "yellow")))
     if v.problems:
         from rich.panel import Panel
 
-        out(Panel("\n".join(v.problems), title="problems", border_style="red"))
+        out(Panel(_text(("\n".join(v.problems), "")), title="problems", border_style="red"))
     else:
         out(_text(("course verified", "bold green")))

@@ -78,13 +78,15 @@ def summary(cg: ClassGrades, files: list[Path], bundle: Path | None = None) -> N
     """The class at a glance: how many were graded, failed to fetch, timed out, were late."""
     from rich.table import Table
 
+    from mlops_roadmap.grading.model import late_words
+
     console = _console()
     table = Table(title=f"{cg.course}: {', '.join(cg.weeks)}", title_justify="left")
     for column in ("student", "week", "status", "commit", "late", "points"):
         table.add_column(column, justify="right" if column == "points" else "left")
     for g in cg.grades:
         late = (
-            f"{g.late_days:.1f} d"
+            late_words(g.late_days)
             if g.late_days
             else (f"{g.late_commits} later" if g.late_commits else "")
         )
@@ -97,6 +99,9 @@ def summary(cg: ClassGrades, files: list[Path], bundle: Path | None = None) -> N
             f"{g.points:g}/{g.max_points:g}" if g.report else "-",
         )
     console.print(table)
+    flagged = [f"{g.student.id} {g.week}: {flag}" for g in cg.grades for flag in g.flags]
+    for line in flagged:
+        console.print(_text(("flagged: ", "bold yellow"), (line, "")))
     counts = ", ".join(f"{v} {k}" for k, v in cg.summary.items() if v)
     console.print(_text(("summary: ", "bold"), (counts, "")))
     isolation = sorted({re.sub(r"uid \d+", "a uid per lane", g.isolation) for g in cg.grades})

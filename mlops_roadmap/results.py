@@ -43,6 +43,16 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Review:
+    """What only a person can judge (a demo, the quality of an answer): a check marked
+    ``review`` is listed with what a mentor should look at, never run, passed or failed."""
+
+    id: str
+    title: str
+    look_at: str
+
+
+@dataclass(frozen=True)
 class RunReport:
     """All the checks of one week, run once."""
 
@@ -52,6 +62,7 @@ class RunReport:
     duration: float
     learner_seconds: float
     commit: str | None = None
+    reviews: tuple[Review, ...] = ()  # for a mentor: never counted in passed or points
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -85,6 +96,7 @@ class RunReport:
                 {**asdict(r), "duration": round(r.duration, 3), "message": r.message}
                 for r in self.results
             ],
+            "reviews": [asdict(r) for r in self.reviews],
         }
 
 
@@ -104,6 +116,9 @@ def report_from_json(data: dict[str, object]) -> RunReport:
     if not isinstance(checks, list):
         raise ValueError("report has no list of checks")
     commit = data.get("commit")
+    reviews = data.get("reviews", [])
+    if not isinstance(reviews, list):
+        raise ValueError("report's reviews are not a list")
     return RunReport(
         str(data["week"]),
         str(data["title"]),
@@ -111,7 +126,16 @@ def report_from_json(data: dict[str, object]) -> RunReport:
         float(data["duration"]),  # type: ignore[arg-type]
         float(data["learner_seconds"]),  # type: ignore[arg-type]
         commit if isinstance(commit, str) else None,
+        tuple(_review_from_json(r) for r in reviews),
     )
+
+
+def _review_from_json(data: object) -> Review:
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("id", "title", "look_at")
+    ):
+        raise ValueError(f"review {data!r}: expected id, title and look_at as text")
+    return Review(data["id"], data["title"], data["look_at"])
 
 
 def _check_from_json(data: dict[str, object]) -> CheckResult:

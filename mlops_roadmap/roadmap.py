@@ -6,10 +6,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap import course_yaml, texts
+from mlops_roadmap.errors import RoadmapError, brief
 from mlops_roadmap.schema import Node, Source
 from mlops_roadmap.tools import TOOLS
-from mlops_roadmap.week_links import WEEK_ID, DataFile, Lineage, check_starts, data, starts_from
+from mlops_roadmap.week_links import (
+    WEEK_ID,
+    DataFile,
+    Lineage,
+    check_starts,
+    data,
+    held_out,
+    starts_from,
+)
 
 FORMAT = 1
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -90,6 +99,7 @@ class Roadmap:
     weeks: tuple[Week, ...]
     warnings: tuple[str, ...] = ()
     late_policy: LatePolicy = LatePolicy()
+    held_out: tuple[str, ...] = ()  # files under data/ the checks judge with, never laid
 
     def week(self, number: int) -> Week:
         for week in self.weeks:
@@ -99,24 +109,20 @@ class Roadmap:
         raise RoadmapError(f"there is no week {number}: this course has weeks 1 to {last}")
 
 
-def load(path: Path) -> Roadmap:
-    """Parse and validate ``roadmap.yaml``; any problem is a ``RoadmapError`` naming the place."""
-    import yaml
-
+def load(path: Path, data: bytes | None = None) -> Roadmap:
+    """Parse and validate ``roadmap.yaml`` (``data``: its bytes, when already read); any problem
+    is a ``RoadmapError`` naming the place."""
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         raise RoadmapError(f"{path}: not found: is this a course folder?") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RoadmapError(f"{path.name}:{where}: not valid YAML: {problem}") from None
+    except OSError as exc:
+        raise RoadmapError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    text = texts.decode(data, path.name, f"save {path.name} as UTF-8")
     source = Source(path.name)
-    root = Node(raw, "", source)
+    root = Node(course_yaml.parse(text, path.name), "", source)
     root.mapping(("format", "course", "months", "weeks"), ("grading",))
-    version = root.get("format").integer()
+    version = root.get("format").integer(1)
     if version > FORMAT:
         raise root.get("format").error(
             f"course format {version} is newer than this mlops-roadmap understands ({FORMAT}): "
@@ -127,14 +133,15 @@ def load(path: Path) -> Roadmap:
     _check_order(root.get("weeks"), weeks)
     check_starts(root.get("weeks"), [(w.id, w.starts_from) for w in weeks])
     late = _late_policy(root.get("grading"))
+    held = held_out(root.get("grading"))
     course = _course(root.get("course"))
-    return Roadmap(version, course, months, weeks, tuple(source.warnings), late)
+    return Roadmap(version, course, months, weeks, tuple(source.warnings), late, held)
 
 
 def _late_policy(grading: Node) -> LatePolicy:
     if grading.value is None:
         return LatePolicy()
-    grading.mapping((), ("late_policy",))
+    grading.mapping((), ("late_policy", "held_out"))
     node = grading.get("late_policy")
     if node.value is None:
         return LatePolicy()
@@ -158,7 +165,7 @@ def _course(node: Node) -> CourseInfo:
     return CourseInfo(
         node.get("id").text(SLUG, "a lowercase-hyphenated id"),
         node.get("title").text(),
-        str(node.get("version").value),
+        node.get("version").scalar("a version like '1.2'"),
     )
 
 
@@ -174,7 +181,7 @@ def _week(node: Node, months: set[int]) -> Week:
     )
     month = node.get("month")
     if month.integer() not in months:
-        raise month.error(f"expected one of the months {sorted(months)}, got {month.value}")
+        raise month.error(f"expected one of the months {sorted(months)}, got {brief(month.value)}")
     tools = node.get("tools")
     names = tools.texts() if tools.value is not None else ()
     for i, name in enumerate(names):

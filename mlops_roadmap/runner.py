@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from mlops_roadmap import checklib
+from mlops_roadmap import checklib, contain, limits, procs
 from mlops_roadmap.course import Course
-from mlops_roadmap.errors import NoChecks, RoadmapError
+from mlops_roadmap.errors import COURSE_BUG, NoChecks, RoadmapError
 from mlops_roadmap.plugin import CheckStarted, Context, VerdictRecorder
-from mlops_roadmap.results import RunReport
+from mlops_roadmap.results import CheckResult, RunReport
 from mlops_roadmap.roadmap import Week
 
 INI = Path(__file__).with_name("checks.ini")
@@ -63,24 +63,32 @@ def run_week(
     recorder = VerdictRecorder(context)
     checks = course.checks(week)
     try:
-        code = pytest.main(
-            pytest_args(checks, verbose, select),
-            plugins=["mlops_roadmap.fixtures", recorder],
-        )
+        with limits.no_exit():
+            code = pytest.main(
+                pytest_args(checks, verbose, select),
+                plugins=["mlops_roadmap.fixtures", recorder],
+            )
+    except limits.CheckTimeout as exc:  # loading the conftests pytest reads before collecting
+        raise RoadmapError(f"{checks}: {exc}: {COURSE_BUG}") from None
     finally:
         checklib.forget(checks.parent)
+        contain.reap_orphans(procs.live())  # daemons the learner's code left: they go too
     if recorder.interrupted:
         raise KeyboardInterrupt
     if code == pytest.ExitCode.USAGE_ERROR or (
-        code == pytest.ExitCode.INTERNAL_ERROR and not context.results
+        code == pytest.ExitCode.INTERNAL_ERROR and not context.results and not recorder.collected
     ):
         raise RoadmapError(f"{checks}: pytest could not run the checks (exit {code})")
     if select and not context.results:
         raise RoadmapError(f"no check of {week.id} matches '{select}'")
+    results = [*context.results, *recorder.unreported()]
+    if code == pytest.ExitCode.INTERNAL_ERROR and not recorder.ended_by:
+        found = "pytest stopped with an internal error (its report is above)"
+        results.append(
+            CheckResult("pytest", "the run itself", "error", found=found, hint=COURSE_BUG)
+        )
+    took = time.monotonic() - started
+    reviews = tuple(context.reviews)
     return RunReport(
-        week.id,
-        week.title,
-        tuple(context.results),
-        time.monotonic() - started,
-        context.learner_seconds,
+        week.id, week.title, tuple(results), took, context.learner_seconds, reviews=reviews
     )

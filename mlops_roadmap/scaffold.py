@@ -7,14 +7,15 @@ file the learner changed is never replaced: ``--force`` updates only the files s
 
 from __future__ import annotations
 
+import errno
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlops_roadmap import laid
+from mlops_roadmap import laid, texts
 from mlops_roadmap.course import Course
-from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.errors import COURSE_BUG, RoadmapError, clip
 from mlops_roadmap.roadmap import Week
 from mlops_roadmap.workspace import Workspace
 
@@ -47,10 +48,10 @@ def planned_files(course: Course, week: Week, workspace_name: str) -> Iterator[t
         if rel.endswith(SUFFIX):
             yield rel[: -len(SUFFIX)], _render(course, week, source, workspace_name)
         else:
-            yield rel, source.read_bytes()
+            yield rel, texts.read_bytes(source, "scaffold file", COURSE_BUG)
     for rel, data in course.data_files(week):
-        yield rel, data.read_bytes()
-    yield "README.md", course.lesson(week).read_bytes()
+        yield rel, texts.read_bytes(data, "data file", COURSE_BUG)
+    yield "README.md", course.lesson_bytes(week)
 
 
 def lay(course: Course, week: Week, ws: Workspace, target: Path, force: bool) -> ScaffoldReport:
@@ -60,7 +61,14 @@ def lay(course: Course, week: Week, ws: Workspace, target: Path, force: bool) ->
     since it was laid (its sha256 still the record's) is updated to the course's version.
     """
     path = ws.laid_record(week)
-    report, files = lay_files(course, week, ws, target, force, laid.load(path))
+    try:
+        report, files = lay_files(course, week, ws, target, force, laid.load(path))
+    except OSError as exc:  # a full disk, an I/O error
+        raise RoadmapError(
+            f"{target}: cannot lay the scaffold ({exc}): free some space or fix the disk, then "
+            f"run `mlops-roadmap start {week.number}` again; files you changed are never "
+            "overwritten"
+        ) from None
     laid.save(path, record(course, week, files))
     return report
 
@@ -84,12 +92,33 @@ def lay_files(
             continue
         files[rel] = digest
         if fate != "unchanged":
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(content)
-            source = template / rel
-            if source.is_file():
-                shutil.copymode(source, dest)
+            _write(dest, content, template / rel, target, week)
     return report, files
+
+
+def _write(dest: Path, content: bytes, source: Path, target: Path, week: Week) -> None:
+    """Write one scaffold file (its mode as the course's); what stops it is a ``RoadmapError``
+    saying what to move or make writable."""
+    again = f"then run `mlops-roadmap start {week.number}` again"
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(content)
+        if source.is_file():
+            shutil.copymode(source, dest)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(p for p in (dest.parent, *dest.parents) if p.exists() or p.is_symlink())
+        raise RoadmapError(
+            f"{blocker}: a file stands where the scaffold puts a folder (for "
+            f"{dest.relative_to(target.parent)}): move it aside, {again}"
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise  # a full disk: the caller says what it left as it was
+        folder = next(p for p in (dest.parent, *dest.parents) if p.exists())
+        raise RoadmapError(
+            f"{dest}: cannot write it ({exc.strerror or exc}): make {folder} writable "
+            f"(`chmod u+w {folder}`), {again}; files you changed are never overwritten"
+        ) from None
 
 
 def record(course: Course, week: Week, files: dict[str, str]) -> laid.Record:
@@ -102,7 +131,10 @@ def _fate(dest: Path, digest: str, recorded: str | None, force: bool) -> str:
     """Which ScaffoldReport list a planned file with sha256 ``digest`` falls in."""
     if not dest.exists() and not dest.is_symlink():
         return "created"
-    current = laid.sha256(dest.read_bytes()) if dest.is_file() else None
+    try:
+        current = laid.sha256(dest.read_bytes()) if dest.is_file() else None
+    except OSError:  # unreadable: the learner's, whatever it holds
+        return "kept"
     if current == digest:
         return "unchanged"
     if current is None or current != recorded:
@@ -117,12 +149,16 @@ def _render(course: Course, week: Week, source: Path, workspace_name: str) -> by
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
     context = {"week": week, "course": course.plan.course, "workspace_name": workspace_name}
+    template = texts.read_text(source, "template", COURSE_BUG)
     try:
-        text = env.from_string(source.read_text(encoding="utf-8")).render(context)
-    except jinja2.TemplateError as exc:
+        text = env.from_string(template).render(context)
+    except Exception as exc:  # the template's own code failed (Jinja's errors, 1/0, recursion)
         line = getattr(exc, "lineno", None) or _template_line(exc)
         place = f":{line}" if line else ""
-        raise RoadmapError(f"{source}{place}: cannot render the template: {exc}") from None
+        what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+        raise RoadmapError(
+            f"{source}{place}: cannot render the template: {clip(what, 300)}: {COURSE_BUG}"
+        ) from None
     return text.encode("utf-8")
 
 

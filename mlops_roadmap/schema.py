@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.errors import RoadmapError, brief
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
@@ -84,8 +84,17 @@ class Node:
         if not isinstance(v, int) or isinstance(v, bool):
             raise self.error(f"expected a whole number, got {_show(v)}")
         if (low is not None and v < low) or (high is not None and v > high):
-            raise self.error(f"expected a number from {low} to {high}, got {v}")
+            if high is None:
+                raise self.error(f"expected a whole number of at least {low}, got {_show(v)}")
+            raise self.error(f"expected a number from {low} to {high}, got {_show(v)}")
         return v
+
+    def scalar(self, what: str) -> str:
+        """A text or a number, as text (a version: ``1``, ``1.2`` or ``"1.2.0"``)."""
+        v = self.value
+        if isinstance(v, bool) or not isinstance(v, str | int | float) or not str(v).strip():
+            raise self.error(f"expected {what}, got {_show(v)}")
+        return str(v).strip()
 
     def number(self, low: float, high: float) -> float:
         v = self.value
@@ -107,4 +116,4 @@ def _kind(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    return "nothing" if value is None else repr(value)
+    return "nothing" if value is None else brief(value)

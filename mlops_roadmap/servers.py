@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlops_roadmap import contain
+
 IN_USE = "address already in use"
 OUTPUT_KEPT = 65536
 
@@ -88,6 +90,7 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)  # workers that outlived their parent
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
+        contain.stopped(self.proc.pid)
         self.log.unlink(missing_ok=True)
 
 
@@ -144,19 +147,22 @@ def _start(
     port = port or free_port()
     log = Path(tempfile.mkstemp(prefix="server-", suffix=".log")[1])
     argv = [str(a).replace("{port}", str(port)) for a in args]
-    with log.open("wb") as out:
+    with log.open("wb") as out, contain.LOCK:
         try:
             proc = subprocess.Popen(
                 argv,
                 cwd=cwd,
-                env=None if env is None else dict(env),
+                env=contain.environment(env),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=contain.child_setup(),
             )
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.unlink(missing_ok=True)
             raise ServerFailed(f"cannot start {argv[0]}: {exc}", "") from None
+    contain.started(proc.pid)
     server = Server(port, proc, log)
     try:
         _wait_ready(server, ready, timeout)

@@ -1,14 +1,17 @@
 """The workspace's state store: a versioned SQLite file recording every attempt.
 
 SQLite's journal keeps it consistent when a process is killed mid-write, and its locking (with a
-busy timeout) lets ``watch`` and ``check`` write at once. A corrupt store or one of a newer format
-is reported, never replaced.
+busy timeout) lets ``watch`` and ``check`` write at once. ``store_file`` makes the file whole and
+refuses, read-only, what is not a store this tool made (an empty file, another program's
+database, a damaged or newer store); ``store_errors`` turns every later failure (read-only,
+locked, disk full) into a message with the fix. A store is never replaced, re-initialised or
+switched to WAL unless it is one of ours, and the learner's progress is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,13 +19,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops_roadmap import store_file
 from mlops_roadmap.errors import RoadmapError
+from mlops_roadmap.store_errors import failure, guarded, read_only, wait_seconds
 
 if TYPE_CHECKING:  # `status` reads attempts only: results loads when verdicts are read back
     from mlops_roadmap.results import Outcome
 
 VERSION = 1
-BUSY_SECONDS = 30
+TABLES = ("attempts", "results", "events")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY,
@@ -91,30 +96,34 @@ class Store:
     @classmethod
     def open(cls, path: Path, create: bool = False) -> Store:
         """Open (and, when ``create``, make) the store; waits while another process holds it."""
-        if not path.exists() and not create:
-            raise RoadmapError(f"{path}: no state store: run `mlops-roadmap init` in the workspace")
-        deadline = time.monotonic() + BUSY_SECONDS
-        while True:
-            conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        if path.is_dir():
+            raise RoadmapError(
+                f"{path}: a folder stands where the state store should be: move it aside "
+                "(your progress is not in it), then run `mlops-roadmap init` in the workspace"
+            )
+        if not path.exists():
+            if not create:
+                raise RoadmapError(
+                    f"{path}: no state store: run `mlops-roadmap init` in the workspace"
+                )
+            store_file.create(path, SCHEMA, VERSION)
+        store_file.inspect(path, VERSION)
+        try:
+            conn = store_file.connect(path, VERSION, TABLES, wait_seconds())
+        except sqlite3.Error as exc:
+            # A read-only folder holds no WAL index: read the file as it is, when it is whole.
+            if not read_only(exc) or store_file.unfinished(path):
+                raise failure(path, exc, "open") from None
             try:
-                _prepare(conn, path)
-                return cls(conn, path)
-            except sqlite3.OperationalError as exc:
-                conn.close()
-                # Switching to WAL or creating the schema does not wait on a busy lock: retry.
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise _unreadable(path, exc) from None
-                time.sleep(0.05)
-            except sqlite3.DatabaseError as exc:
-                conn.close()
-                raise _unreadable(path, exc) from None
-            except BaseException:
-                conn.close()
-                raise
+                conn = store_file.connect(path, VERSION, TABLES, 0, read_only=True)
+            except sqlite3.Error:
+                raise failure(path, exc, "open") from None
+        return cls(conn, path)
 
     def close(self) -> None:
         self._conn.close()
 
+    @guarded("record in")
     def record_attempt(self, attempt: Attempt, verdicts: list[StoredVerdict]) -> None:
         with _transaction(self._conn):
             self._conn.execute("BEGIN IMMEDIATE")
@@ -136,6 +145,7 @@ class Store:
             )
             self._conn.execute("COMMIT")
 
+    @guarded("record in")
     def record_event(self, week: str, kind: str, detail: str = "") -> None:
         with _transaction(self._conn):
             self._conn.execute("BEGIN IMMEDIATE")
@@ -145,6 +155,7 @@ class Store:
             )
             self._conn.execute("COMMIT")
 
+    @guarded("read")
     def attempts(self, week: str | None = None) -> list[Attempt]:
         sql = "SELECT week, at, commit_sha, duration, passed, total FROM attempts"
         rows = self._conn.execute(
@@ -153,18 +164,21 @@ class Store:
         )
         return [Attempt(*row) for row in rows]
 
+    @guarded("read")
     def events(self, kind: str) -> list[tuple[str, str, str]]:
         rows = self._conn.execute(
             "SELECT week, detail, at FROM events WHERE kind = ? ORDER BY id", (kind,)
         )
         return list(rows)
 
+    @guarded("read")
     def count_events(self, week: str, kind: str) -> int:
         row = self._conn.execute(
             "SELECT COUNT(*) FROM events WHERE week = ? AND kind = ?", (week, kind)
         ).fetchone()
         return int(row[0])
 
+    @guarded("read")
     def last_verdicts(self, week: str) -> list[StoredVerdict]:
         rows = self._conn.execute(
             "SELECT check_id, outcome, message, duration FROM results WHERE attempt_id = "
@@ -176,32 +190,12 @@ class Store:
         return [StoredVerdict(c, as_outcome(o), m, d) for c, o, m, d in rows]
 
 
-def _prepare(conn: sqlite3.Connection, path: Path) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > VERSION:
-        raise RoadmapError(
-            f"{path}: state format {version} is newer than this mlops-roadmap "
-            f"understands ({VERSION}): upgrade mlops-roadmap"
-        )
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        conn.execute("PRAGMA journal_mode=WAL")
-    if version < VERSION:
-        with _transaction(conn):
-            conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version={VERSION};COMMIT;")
-
-
-def _unreadable(path: Path, exc: Exception) -> RoadmapError:
-    return RoadmapError(
-        f"{path}: the state store is unreadable ({exc}); it was left as it is: move it "
-        "aside and run `mlops-roadmap init` again to start a fresh one"
-    )
-
-
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise

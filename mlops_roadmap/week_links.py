@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from mlops_roadmap.schema import Node
 
-WEEK_ID = re.compile(r"^week\d{2}$")
+WEEK_ID = re.compile(r"^week[0-9]{2}$")  # ASCII digits: \d matches any script's
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,23 @@ def data(node: Node) -> tuple[DataFile, ...]:
             raise entry.error("README.md is the week's lesson: lay the data under another name")
         files.append(DataFile(path, _relative(entry, "data/", "ames/train.csv")))
     return tuple(files)
+
+
+def held_out(grading: Node) -> tuple[str, ...]:
+    """``grading.held_out``: files under data/ that the checks judge with (held-out labels).
+
+    The learner's code never reads them: no week may lay them, a graded sandbox never holds
+    them, and checks read them only through the engine (``mlops_roadmap.answers``)."""
+    if grading.value is None:
+        return ()
+    node = grading.get("held_out")
+    if node.value is None:
+        return ()
+    if not isinstance(node.value, list):
+        raise node.error("expected a list of files under data/, like ['ames/holdout.csv']")
+    items = (Node(v, f"{node.where}[{i}]", node.source) for i, v in enumerate(node.value))
+    files = tuple(_relative(item, "data/", "ames/holdout.csv") for item in items)
+    return files
 
 
 def starts_from(node: Node) -> Lineage | None:

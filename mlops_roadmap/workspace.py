@@ -53,14 +53,13 @@ class Workspace:
         return result.stdout.strip() or None if result.returncode == 0 else None
 
     def week_from_path(self, plan: Roadmap, path: Path) -> Week | None:
-        """The week whose folder contains ``path``, if any."""
-        try:
-            parts = path.resolve().relative_to(self.root).parts
-        except ValueError:
-            return None
-        if parts:
-            for week in plan.weeks:
-                if parts[0] == week.folder:
+        """The week whose folder contains ``path``, by the path as given (through a symlinked
+        week folder) or as it really is."""
+        given, real = Path(os.path.normpath(path.absolute())), path.resolve()
+        for week in plan.weeks:
+            folder = self.root / week.folder
+            for here, there in ((given, folder), (real, folder.resolve())):
+                if here == there or there in here.parents:
                     return week
         return None
 
@@ -100,11 +99,26 @@ def find(start: Path | None = None) -> Workspace:
     """The workspace containing ``start`` (or $MLOPS_ROADMAP_WORKSPACE, or the current folder)."""
     if start is None and os.environ.get(ENV_VAR):
         start = Path(os.environ[ENV_VAR])
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    given = Path(os.path.normpath(start.absolute())) if start else current_folder()
+    here = given.resolve()
+    for folder in dict.fromkeys((given, *given.parents, here, *here.parents)):
         if (folder / MARKER).is_dir():
             return Workspace(folder)
     raise RoadmapError(
         f"{here}: not inside an mlops-roadmap workspace: run `mlops-roadmap init DIR` and "
         "work inside DIR (or pass --workspace)"
     )
+
+
+def current_folder() -> Path:
+    """The current folder as the shell names it ($PWD: through a symlinked week folder, inside
+    the workspace), else as it really is."""
+    real = Path.cwd()
+    shell = os.environ.get("PWD", "")
+    if os.path.isabs(shell):
+        try:
+            if os.path.samefile(shell, real):
+                return Path(os.path.normpath(shell))
+        except OSError:
+            pass
+    return real

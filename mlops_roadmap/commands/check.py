@@ -21,6 +21,7 @@ class CheckRun:
 
     report: RunReport
     unlocked: Week | None  # the week this pass unlocked, if any
+    not_recorded: RoadmapError | None = None  # why the attempt could not be recorded
 
 
 def resolve_week(course: Course, ws: Workspace, number: int | None, cwd: Path) -> Week:
@@ -66,13 +67,16 @@ def check(
     report = replace(report, commit=ws.commit())
     if select:  # a partial run is shown, not recorded: it cannot pass a week
         return CheckRun(report, None)
-    store = ws.store()
-    try:
-        before = week_status.statuses(course, store)
-        record(store, report)
-        after = week_status.statuses(course, store)
-    finally:
-        store.close()
+    try:  # the report is shown even when it cannot be recorded
+        store = ws.store()
+        try:
+            before = week_status.statuses(course, store)
+            record(store, report)
+            after = week_status.statuses(course, store)
+        finally:
+            store.close()
+    except RoadmapError as exc:
+        return CheckRun(report, None, RoadmapError(f"{exc} (this attempt was not recorded)"))
     unlocked = next(
         (
             a.week

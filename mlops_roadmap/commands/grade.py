@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
@@ -21,7 +23,7 @@ class Graded:
     bundle: Path | None = None  # the Kubernetes Job's bundle, when one was written
 
 
-def parse_deadline(text: str | None) -> datetime | None:
+def parse_deadline(text: str | None, given: str | None = None) -> datetime | None:
     """An ISO 8601 time such as 2026-12-01T23:59+01:00 (no offset: this machine's time zone)."""
     if not text:
         return None
@@ -29,9 +31,43 @@ def parse_deadline(text: str | None) -> datetime | None:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise RoadmapError(
-            f"--deadline {text!r}: not an ISO 8601 time: write it like 2026-12-01T23:59+01:00"
+            f"--deadline {given or text!r}: not an ISO 8601 time: write it like "
+            "2026-12-01T23:59+01:00"
         ) from None
     return when if when.tzinfo else when.astimezone()
+
+
+def parse_deadlines(
+    texts: Sequence[str], weeks: tuple[Week, ...]
+) -> tuple[datetime | None, dict[str, datetime]]:
+    """``--deadline ISO`` (every week's) and ``--deadline week02=ISO`` (or ``2=ISO``: one
+    week's own, which wins over the first)."""
+    every: datetime | None = None
+    own: dict[str, datetime] = {}
+    for text in texts:
+        name, is_own, when = text.partition("=")
+        if not is_own:
+            if every is not None:
+                raise RoadmapError(
+                    f"--deadline {text!r}: a second deadline for every week: give one, and "
+                    f"name the week of any other (--deadline week02={text})"
+                )
+            every = parse_deadline(text)
+            continue
+        week = next((w for w in weeks if name.strip() in (w.id, str(w.number))), None)
+        if week is None:
+            graded = ", ".join(w.id for w in weeks)
+            raise RoadmapError(
+                f"--deadline {text!r}: {name.strip()!r} is not a week of this run ({graded})"
+            )
+        if week.id in own:
+            raise RoadmapError(f"--deadline {text!r}: {week.id} already has a deadline")
+        own[week.id] = parse_deadline(when.strip(), text) or _no_time(text)
+    return every, own
+
+
+def _no_time(text: str) -> datetime:
+    raise RoadmapError(f"--deadline {text!r}: no time after '=': write week02=2026-12-01T23:59Z")
 
 
 def default_cache() -> Path:
@@ -53,15 +89,42 @@ def weeks_to_grade(course: Course, numbers: list[int]) -> tuple[Week, ...]:
     return weeks
 
 
+def with_limits(limits: Limits, settings: Sequence[str]) -> Limits:
+    """``limits`` with each ``NAME=VALUE`` of ``--limit`` applied (a field of ``Limits``)."""
+    import dataclasses
+
+    fields = {f.name: f for f in dataclasses.fields(Limits)}
+    changed: dict[str, Any] = {}
+    for setting in settings:
+        name, sep, text = setting.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in fields:
+            raise RoadmapError(
+                f"--limit {setting}: expected NAME=VALUE with NAME one of {', '.join(fields)}"
+            )
+        kind = int if fields[name].type in (int, "int") else float
+        try:
+            value = kind(text)
+        except ValueError:
+            raise RoadmapError(
+                f"--limit {setting}: {name} takes {'a whole number' if kind is int else 'a number'}"
+            ) from None
+        if not 0 < value < float("inf"):
+            raise RoadmapError(f"--limit {setting}: give a positive, finite {name}")
+        changed[name] = value
+    return dataclasses.replace(limits, **changed)
+
+
 def make_request(
     course: Course,
     roster: Path,
     weeks: list[int],
-    deadline: str | None,
+    deadlines: Sequence[str],
     jobs: int,
     out: Path,
     force: bool,
     timeout: float,
+    limit: Sequence[str] = (),
 ) -> grader.Request:
     """Check the command's arguments and turn them into a grading request."""
     if jobs < 1:
@@ -69,12 +132,16 @@ def make_request(
     if timeout <= 0:
         raise RoadmapError(f"--timeout {timeout:g}: give the seconds one submission may take")
     limits = Limits(wall_seconds=timeout, check_seconds=min(timeout, Limits.check_seconds))
+    limits = with_limits(limits, limit)
+    graded = weeks_to_grade(course, weeks)
+    every, own = parse_deadlines(deadlines, graded)
     return grader.Request(
         roster=roster,
-        weeks=weeks_to_grade(course, weeks),
+        weeks=graded,
         out=out.resolve(),
         cache=default_cache(),
-        deadline=parse_deadline(deadline),
+        deadline=every,
+        deadlines=own,
         jobs=jobs,
         force=force,
         limits=limits,

@@ -19,11 +19,14 @@ RunFormat = Literal["json", "junit", "gradescope"]
 RUN_FORMATS: tuple[RunFormat, ...] = get_args(RunFormat)
 
 
-def render(fmt: RunFormat, report: RunReport) -> str:
-    """One workspace's run as `check --format FMT` prints it."""
+def render(fmt: RunFormat, report: RunReport, error: tuple[str, int] | None = None) -> str:
+    """One workspace's run as `check --format FMT` prints it; in JSON, with the ``error`` (its
+    message and exit code) that followed the run, if any."""
     if fmt == "junit":
         return junit_xml("mlops-roadmap", [run_suite(report)])
     data = report.to_json() if fmt == "json" else gradescope_results([scored(report)])
+    if fmt == "json" and error is not None:
+        data |= {"error": error[0], "exit_code": error[1]}
     return json.dumps(data, indent=2, default=str) + "\n"
 
 

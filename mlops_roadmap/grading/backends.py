@@ -45,7 +45,7 @@ def _kubernetes(setting: Setting) -> Backend:
 
     if setting.collect is not None:
         return PodVerdicts(setting.collect)
-    return Stager(setting.out / "kubernetes" / "staging")
+    return Stager(setting.out / "kubernetes" / "staging", setting.course_root)
 
 
 BACKENDS: dict[BackendName, Callable[[Setting], Backend]] = {

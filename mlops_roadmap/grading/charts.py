@@ -69,8 +69,10 @@ def heatmap(
             tip = f"{s.name} · {w}: {col.title}: {LEGEND[outcome]}"
             tip += f"\n{_short(r.message, TIP_CHARS)}" if r and r.message else ""
             tds.append(f'<td class="c {outcome}{_gap(columns, i)}" title="{text(tip)}"></td>')
+        # The name alone gives way to a long name: the id beside it always shows.
         label = (
-            f'<a href="#s-{file_stem(s.id)}">{text(s.name)} <span class=id>{text(s.id)}</span></a>'
+            f'<a href="#s-{file_stem(s.id)}" title="{text(s.name)} ({text(s.id)})">'
+            f"<span class=nm>{text(s.name)}</span> <span class=id>{text(s.id)}</span></a>"
         )
         score = f"<td class=tot>{total(s):g} / {full:g}</td>"
         rows.append(f"<tr><th>{label}</th>{''.join(tds)}{score}</tr>")

@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mlops_roadmap import course
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import entry, image
+from mlops_roadmap.grading import entry, image, seal
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import BackendName, Job, Ran, read_verdict
 
@@ -25,6 +26,7 @@ LABEL = "mlops-roadmap.grading"
 SUBMISSION = "/submission"
 RESULTS = "/results"
 RESULT_FILE = "result.json"
+SEAL_FILE = "seal.json"  # the grader's seal: read and deleted by the checker before anything runs
 # The whole environment the checks see: nothing of the grader's (tokens, proxies, paths).
 ENVIRONMENT = {
     "LANG": "C.UTF-8",
@@ -76,9 +78,18 @@ class DockerBackend:
             self.image_tag = tag = self.image_tag or image.ensure_image(self.course_root)
         results = job.scratch / "results"
         results.mkdir(parents=True, exist_ok=True)
+        sealed = seal.for_course(self.course_root or course.locate())
+        seal.write_private(results / SEAL_FILE, sealed.to_text())
         user = _hand_over(job.submission, results)
         result = f"{RESULTS}/{RESULT_FILE}"
-        command = entry.command("python3", job.week, SUBMISSION, result, job.limits.check_seconds)
+        command = entry.command(
+            "python3",
+            job.week,
+            SUBMISSION,
+            result,
+            job.limits.check_seconds,
+            seal=f"{RESULTS}/{SEAL_FILE}",
+        )
         started = time.monotonic()
         container = engine.containers.create(
             tag,
@@ -95,8 +106,9 @@ class DockerBackend:
             self._running.discard(container)
             with contextlib.suppress(Exception):
                 container.remove(force=True, v=True)
+        (results / SEAL_FILE).unlink(missing_ok=True)  # a checker that never started
         return Ran(
-            result=read_result(results / RESULT_FILE),
+            result=sealed.open(read_result(results / RESULT_FILE)),
             returncode=code,
             timed_out=timed_out,
             output=output,

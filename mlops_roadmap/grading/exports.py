@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 
 from mlops_roadmap.formats import write_atomic
@@ -28,14 +29,17 @@ def _cell(text: str) -> str:
 
 
 def _num(value: float) -> str:
+    if not math.isfinite(value):  # verdicts are held to finite numbers: this is a bug
+        raise ValueError(f"{value} in the gradebook: every number written must be finite")
     return f"{round(value, 2):g}"
 
 
 def _week_cells(full: float, g: Grade | None) -> list[str]:
     if g is None:  # a week not graded still counts against full marks
-        return ["", NOT_GRADED, "", "", "0", _num(full)]
+        return ["", NOT_GRADED, "", "", "0", _num(full), ""]
     commit = (g.commit or "")[:SHORT_SHA]
-    return [commit, g.status, _num(g.late_days), _num(g.penalty), _num(g.points), _num(full)]
+    notes = _cell("; ".join(g.flags))
+    return [commit, g.status, _num(g.late_days), _num(g.penalty), _num(g.points), _num(full), notes]
 
 
 def _check_cell(g: Grade | None, check_id: str) -> str:
@@ -46,7 +50,7 @@ def _check_cell(g: Grade | None, check_id: str) -> str:
 def gradebook_csv(cg: ClassGrades) -> str:
     """One row per student for a spreadsheet or an LMS import (RFC 4180, header row)."""
     columns, marks, table = cg.check_columns(), cg.full_marks(), cg.by_student()
-    fields = ("commit", "status", "late_days", "penalty", "points", "max")
+    fields = ("commit", "status", "late_days", "penalty", "points", "max", "notes")
     header = ["id", "name", *(f"{w}:{k}" for w in cg.weeks for k in fields)]
     header += [f"{w}:{r.id}" for w, r in columns] + ["total"]
     buffer = io.StringIO()

@@ -103,7 +103,7 @@ class Gradebook:
                     key,
                     grade.status,
                     grade.commit,
-                    json.dumps(grade_to_json(grade)),
+                    json.dumps(grade_to_json(grade), allow_nan=False),
                     time.time(),
                 ),
             )
@@ -119,4 +119,5 @@ def grade_from_json(data: dict[str, Any], student: Student) -> Grade:
     report = data.pop("report", None)
     data.pop("student", None)
     data["status"] = as_status(data["status"])
+    data["flags"] = tuple(data.get("flags", ()))
     return Grade(student=student, report=report_from_json(report) if report else None, **data)

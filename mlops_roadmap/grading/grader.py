@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import math
 import queue
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,15 +20,15 @@ from pathlib import Path
 from mlops_roadmap import procs
 from mlops_roadmap.course import Course
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import fetch, gradebook, roster, verdicts
+from mlops_roadmap.grading import fetch, gradebook, history, roster, submission
 from mlops_roadmap.grading.model import ClassGrades, Grade, Limits, Student
-from mlops_roadmap.grading.sandbox import Backend, Job
+from mlops_roadmap.grading.sandbox import Backend
+from mlops_roadmap.grading.submission import said
 from mlops_roadmap.manifest import Manifest, collect_week
 from mlops_roadmap.roadmap import LatePolicy, Week
 
 # Told each grade as it is made: (the grade, or None before the first; how many done; of how many).
 OnGraded = Callable[[Grade | None, int, int], None]
-DROPPED = (".venv", "venv", ".mlops-roadmap/state.db", ".mlops-roadmap/backups")
 
 
 @dataclass(frozen=True)
@@ -41,12 +39,17 @@ class Request:
     weeks: tuple[Week, ...]
     out: Path
     cache: Path
-    deadline: datetime | None = None
+    deadline: datetime | None = None  # every week's, unless ``deadlines`` names the week
     jobs: int = 2
     force: bool = False
     limits: Limits = field(default_factory=Limits)
     late: LatePolicy = field(default_factory=LatePolicy)
     fetch_timeout: float = fetch.FETCH_TIMEOUT
+    deadlines: Mapping[str, datetime] = field(default_factory=dict)  # week id -> its own
+
+    def deadline_for(self, week: str) -> datetime | None:
+        """The deadline ``week`` is graded at."""
+        return self.deadlines.get(week, self.deadline)
 
 
 def grade_class(
@@ -95,15 +98,21 @@ def grade_class(
         request.deadline.isoformat() if request.deadline else None,
         backend.name,
         {**summarize(grades), "reused": reused},
+        {w: d.isoformat() for w, d in request.deadlines.items()},
     )
 
 
 def summarize(grades: list[Grade]) -> dict[str, int]:
+    """Grades by status; ``late`` and ``flagged`` count students, not weeks."""
     counts = {"students": len({g.student.id for g in grades}), "late": 0}
+    late, flagged = set(), set()
     for g in grades:
         counts[g.status] = counts.get(g.status, 0) + 1
-        counts["late"] += g.late_commits > 0 or g.late_days > 0
-    return counts
+        if g.late_commits > 0 or g.late_days > 0:
+            late.add(g.student.id)
+        if g.flags:
+            flagged.add(g.student.id)
+    return {**counts, "late": len(late), "flagged": len(flagged)}
 
 
 def _student(
@@ -121,26 +130,44 @@ def _student(
         refused = roster.repo_problem(student.repo)
         if refused:
             raise fetch.FetchFailed(f"refused (roster row {student.row}, column 'repo'): {refused}")
-        fetched = fetch.fetch(student, url, request.cache, request.fetch_timeout)
-        pick = fetch.pick(fetched, request.deadline)
+        deadlines = {w.id: request.deadline_for(w.id) for w in request.weeks}
+        fetched = fetch.fetch(
+            student,
+            url,
+            request.cache,
+            request.fetch_timeout,
+            [d for d in deadlines.values() if d is not None],
+            request.limits.repo_mb,
+        )
+        picks = {w.id: history.pick(fetched, deadlines[w.id], w.folder) for w in request.weeks}
     except RoadmapError:
         raise
     except Exception as exc:  # whatever one repository does, the class is graded
         took = time.monotonic() - started
         return [
-            (Grade(student, w.id, "fetch-failed", message=_said(exc), duration=took), False)
+            (Grade(student, w.id, "fetch-failed", message=said(exc), duration=took), False)
             for w in request.weeks
         ]
-    commit, late_days = _graded_commit(fetched, pick, request.late)
     grades = []
     for week in request.weeks:
-        base = Grade(student, week.id, "no-submission", commit, late_days, pick.late_commits)
+        pick = picks[week.id]
+        commit, late_days = _graded_commit(fetched, pick, request.late)
+        flags = history.date_flags(fetched, commit)
+        base = Grade(
+            student, week.id, "no-submission", commit, late_days, pick.late_commits, flags=flags
+        )
         if commit is None:
             grades.append((replace(base, message=_nothing_on_time(pick)), False))
             continue
         key = f"{commit}:{digests[week.id]}:{request.limits}:{request.late}:{late_days:.4f}"
+        key += f":{pick.late_commits}"
         stored = None if request.force else book.reusable(student, week.id, key)
-        grade = stored or _week(request, backend, fetched, base, manifests[week.id], slot)
+        grade = stored or _penalize(
+            submission.grade_week(
+                backend, fetched, base, week, manifests[week.id], request.limits, slot
+            ),
+            request.late,
+        )
         if stored is None:
             book.store(grade, key)
         grades.append((grade, stored is not None))
@@ -148,74 +175,17 @@ def _student(
 
 
 def _graded_commit(
-    fetched: fetch.Fetched, pick: fetch.Pick, late: LatePolicy
+    fetched: fetch.Fetched, pick: history.Pick, late: LatePolicy
 ) -> tuple[str | None, float]:
     if late.kind == "none" or not pick.late_commits:
         return pick.commit, 0.0
     return fetched.tip, pick.late_days
 
 
-def _nothing_on_time(pick: fetch.Pick) -> str:
+def _nothing_on_time(pick: history.Pick) -> str:
     if pick.late_commits:
         return f"no commit at or before the deadline ({pick.late_commits} later, not graded)"
-    return "the repository has no commits"
-
-
-def _week(
-    request: Request,
-    backend: Backend,
-    fetched: fetch.Fetched,
-    base: Grade,
-    manifest: Manifest,
-    slot: int,
-) -> Grade:
-    week = next(w for w in request.weeks if w.id == manifest.week)
-    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{base.student.id}-{week.id}-"))
-    scratch.chmod(0o711)  # a sandbox's own user must reach the submission inside
-    try:
-        tree = scratch / "submission"
-        assert base.commit is not None
-        try:
-            notes = fetch.export(fetched, base.commit, tree)
-            if not (tree / week.folder).is_dir():
-                why = f"no folder {week.folder}/ in the repository at {base.commit[:12]}"
-                return replace(base, message=why)
-            _drop_local_state(tree)
-        except Exception as exc:  # a tree the grader cannot unpack fails this student alone
-            return replace(base, status="fetch-failed", message=_said(exc))
-        (scratch / "tmp").mkdir()
-        job = Job(
-            week.id, tree, scratch / "tmp", request.limits, slot, base.student.id, base.commit
-        )
-        try:
-            ran = backend.run(job)
-            grade = verdicts.grade_from(base, ran, request.limits, notes, manifest)
-        except RoadmapError:  # the machine, not the submission: the instructor fixes it
-            raise
-        except Exception as exc:  # reading one submission's verdict never stops the class
-            return replace(base, status="crashed", message=f"the grader failed: {_said(exc)}")
-        return _penalize(grade, request.late)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _said(exc: Exception) -> str:
-    """What went wrong, for the student's grade (a fetch's own message as it is)."""
-    if isinstance(exc, fetch.FetchFailed):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _drop_local_state(tree: Path) -> None:
-    """What the student's machine recorded is not trusted: environments and local state go."""
-    for name in DROPPED:
-        for path in (tree / name, *tree.glob(f"*/{name}")):
-            if path.is_symlink() or path.is_file():
-                path.unlink()
-            elif path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-    for db in tree.glob(".mlops-roadmap/state.db*"):
-        db.unlink()
+    return "no commit at or before the deadline"
 
 
 def _penalize(grade: Grade, late: LatePolicy) -> Grade:

@@ -15,7 +15,7 @@ from mlops_roadmap.grading.model import ClassGrades, Grade, Student, as_status
 from mlops_roadmap.manifest import Manifest
 from mlops_roadmap.results import report_from_json
 
-FORMAT = 2  # 2: the weeks' manifests ("checks")
+FORMAT = 2  # 2: the weeks' manifests ("checks"); later keys are optional, read with defaults
 
 
 def public_repo(repo: str) -> str:
@@ -34,6 +34,7 @@ def class_json(cg: ClassGrades) -> dict[str, object]:
         "weeks": list(cg.weeks),
         "checks": [m.to_json() for m in cg.manifests],
         "deadline": cg.deadline,
+        "deadlines": dict(cg.deadlines),
         "backend": cg.backend,
         "summary": dict(cg.summary),
         "students": [
@@ -64,6 +65,9 @@ def _grade_json(g: Grade) -> dict[str, object]:
         "isolation": g.isolation,
         "message": g.message,
         "duration": round(g.duration, 3),
+        "flags": list(g.flags),
+        "exit_code": g.exit_code,
+        "overhead": g.overhead,
         "report": g.report.to_json() if g.report else None,
     }
 
@@ -85,6 +89,7 @@ def class_from_json(data: Mapping[str, Any]) -> ClassGrades:
         data.get("deadline"),
         str(data.get("backend", "")),
         summary,
+        {str(w): str(d) for w, d in data.get("deadlines", {}).items()},
     )
 
 
@@ -102,4 +107,7 @@ def _grade_from_json(student: Student, g: Mapping[str, Any]) -> Grade:
         str(g.get("isolation", "")),
         str(g.get("message", "")),
         float(g.get("duration", 0.0)),
+        tuple(str(flag) for flag in g.get("flags", ())),
+        None if g.get("exit_code") is None else int(g["exit_code"]),
+        float(g.get("overhead", 0.0)),
     )

@@ -53,11 +53,13 @@ CMD ["python3", "-I", "-m", "mlops_roadmap.grading.entry", "--help"]
 
 
 def sources(course_root: Path) -> list[tuple[str, Path]]:
-    """What the build context holds besides the Dockerfile: the engine and the course parts."""
+    """What the build context holds besides the Dockerfile: the engine and the course parts,
+    without the held-out answers (the checker gets them sealed, per run)."""
     files = fingerprint.engine_files()
     for part in course.GRADED_PARTS:  # solutions/ never goes in
         files += fingerprint.files(course_root / part, f"course/{part}")
-    return files
+    held = {f"course/{course.DATA}/{name}" for name in course.load(course_root).plan.held_out}
+    return [(name, path) for name, path in files if name not in held]
 
 
 def requirements() -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from mlops_roadmap import procs
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import entry, jail_cgroup, jail_host, jail_plan
+from mlops_roadmap.grading import entry, jail_cgroup, jail_host, jail_plan, seal
 from mlops_roadmap.grading.jail_spec import JailMode
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import BackendName, Job, Ran, read_verdict
@@ -65,6 +65,7 @@ def jailed_run(
     mode: str | None = None,
     course_root: Path | None = None,
     from_home: bool = False,
+    stdin: str = "",
 ) -> tuple[procs.ProcessResult, str]:
     """Run ``args`` in the jail with the submission as working folder (``from_home``: the jail's
     home, outside it); also say how it was held.
@@ -79,7 +80,7 @@ def jailed_run(
     chosen, why = _mode(mode)
     with jail_host.lane_uid(job) as uid:
         root = course_root or course.locate()
-        plan = jail_plan.make(job, args, chosen, root, uid, from_home=from_home)
+        plan = jail_plan.make(job, args, chosen, root, uid, from_home=from_home, stdin=stdin)
         jail_host.prepare(job, plan)
         blocked = jail_host.unreachable(job, plan)
         if blocked:
@@ -149,7 +150,10 @@ class ProcessBackend:
         """Run the week's checks on the job's submission in the jail; read back the verdict.
 
         The entry starts isolated from the jail's home, so nothing of the submission's runs in
-        the checker (see ``entry``)."""
+        the checker (see ``entry``). It takes a fresh seal on its stdin (the key its verdict is
+        signed with, and the held-out answers the jail's disk does not hold)."""
+        from mlops_roadmap import course
+
         submission, results = jail_plan.places(job, _mode(self.mode)[0])
         args = entry.command(
             sys.executable,
@@ -157,12 +161,15 @@ class ProcessBackend:
             submission,
             f"{results}/{RESULT_FILE}",
             job.limits.check_seconds,
+            seal="-",
         )
+        root = self.course_root or course.locate()
+        sealed = seal.for_course(root)
         result, isolation = jailed_run(
-            job, args, mode=self.mode, course_root=self.course_root, from_home=True
+            job, args, mode=self.mode, course_root=root, from_home=True, stdin=sealed.to_text()
         )
         return Ran(
-            read_result(jail_plan.results_dir(job)),
+            sealed.open(read_result(jail_plan.results_dir(job))),
             result.returncode,
             result.timed_out,
             _output(result, job.limits),

@@ -65,10 +65,16 @@ def switches_uid(mode: JailMode) -> bool:
 
 
 def make(
-    job: Job, args: list[str], mode: JailMode, course_root: Path, uid: int, from_home: bool = False
+    job: Job,
+    args: list[str],
+    mode: JailMode,
+    course_root: Path,
+    uid: int,
+    from_home: bool = False,
+    stdin: str = "",
 ) -> JailPlan:
     """The whole plan for ``jail_setup.py``; the command runs as ``uid`` (and gid), in the
-    submission, or in the jail's home when ``from_home``."""
+    submission, or in the jail's home when ``from_home``, with ``stdin`` as its input."""
     home, tmp = (
         (HOME, "/tmp") if mode != "plain" else (str(job.scratch / s) for s in ("home", "tmp"))
     )
@@ -94,7 +100,17 @@ def make(
         argv=tuple(args),
         env=environment(home, tmp, course_root),
         rlimits=rlimits(job.limits, mode),
+        hide_files=tuple(held_out_paths(course_root)),
+        stdin=stdin,
     )
+
+
+def held_out_paths(course_root: Path) -> list[str]:
+    """The course's held-out answer files, as the jail's binds show them (and resolved)."""
+    from mlops_roadmap import course
+
+    files = [path for _, path in course.load(course_root).held_out()]
+    return sorted({os.path.abspath(p) for p in files} | {os.path.realpath(p) for p in files})
 
 
 def tree_mb(top: Path) -> int:
@@ -190,5 +206,5 @@ def describe(mode: JailMode, job: Job, uid: int, why: str = "", cgroup: str = ""
     return (
         f"degraded, no namespaces{f' ({why})' if why else ''}: {who}, {limits}, scrubbed env, "
         f"every descendant killed at the end{swept}; the network and files readable by "
-        f"{readable} stay reachable"
+        f"{readable} stay reachable, the held-out answers included"
     )

@@ -38,7 +38,7 @@ NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET = (
 RDONLY, NOSUID, NODEV, NOEXEC, REMOUNT, BIND, REC, PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
 DETACH = 2  # umount2's MNT_DETACH
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
 # statvfs flags a remount inside a user namespace must keep (the kernel locks them).
 KEEP = {os.ST_NOEXEC: NOEXEC, os.ST_NOATIME: 1024, os.ST_NODIRATIME: 2048, 4096: 1 << 21}
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -118,6 +118,12 @@ def build_root(plan: JailPlan) -> None:
     for b in plan.binds:
         bind(b.src, new + b.dst, b.writable)
     copy_in(plan, new)
+    empty = f"{scratch}/empty"
+    open(empty, "w").close()
+    os.chmod(empty, 0o444)
+    for hidden in plan.hide_files:  # held-out answers: an empty file stands in their place
+        if os.path.isfile(new + hidden):
+            bind(empty, new + hidden, False)
     _call(libc.umount2(scratch.encode(), DETACH), "umount scratch")
     os.rmdir(scratch)
     for hidden in plan.hide:  # e.g. the course's solutions/, where a parent bind shows it
@@ -183,6 +189,8 @@ def limit(kind: int, value: int, grace: int) -> None:
 def become(plan: JailPlan) -> NoReturn:
     """Limits, then the slot's uid with no groups and no way back; then the command."""
     try:
+        if plan.stdin:
+            give_stdin(plan.stdin)
         for name, value in plan.rlimits.items():
             limit(RLIMITS[name], value, grace=5 if name == "cpu" else 0)
         if plan.switch_uid:
@@ -199,6 +207,15 @@ def become(plan: JailPlan) -> NoReturn:
     except OSError as exc:
         sys.stderr.write(f"jail: cannot run {plan.argv[0]}: {exc}\n")
         os._exit(127)
+
+
+def give_stdin(text: str) -> None:
+    """The command's stdin: ``text`` in a memfd (no path, so no other process can open it)."""
+    fd = os.memfd_create("stdin")
+    os.write(fd, text.encode("utf-8"))
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.dup2(fd, 0)
+    os.close(fd)
 
 
 def init(plan: JailPlan) -> int:
@@ -288,6 +305,9 @@ def main() -> int:
         sys.stderr.write(f"jail: cannot join the cgroup: {exc}\n")
         return CANNOT
     if plan.mode == "plain":
+        # Same uid as the submission's processes: keep this process's memory (the plan, the
+        # seal) closed to them.
+        _call(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
         return supervise(plan)
     try:
         return jail(plan)

@@ -68,6 +68,8 @@ class JailPlan:
     env: dict[str, str]  # the command's whole environment
     rlimits: dict[Rlimit, int]
     cgroups: tuple[str, ...] = ()  # cgroup.procs files the set-up joins before anything else
+    hide_files: tuple[str, ...] = ()  # files a bind shows that the jail must not (held-out answers)
+    stdin: str = ""  # the command's stdin (the grader's seal), in a memfd only it holds
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -127,6 +127,44 @@ def pod_spec(img: str, command: list[str], limits: Limits) -> dict[str, Any]:
     }
 
 
+SEALS = "{run}/seals"  # beside the indexes' folders: never inside what a grading pod mounts
+SEAL_FILE = "seal.json"
+SEAL_DIR = "/seal"  # the grading container's copy: read and deleted by the checker at its start
+
+
+def seal_mount(pod: dict[str, Any], run: str) -> None:
+    """The seal reaches the checker alone: an init container (no submission code) copies this
+    index's seal from the submissions volume (outside the grading container's subPath) into a
+    memory emptyDir; the checker reads it and deletes it before anything of the submission's
+    runs (``grading.seal``)."""
+    (container,) = pod["containers"]
+    copier = {
+        **{k: v for k, v in container.items() if k not in ("command", "volumeMounts", "env")},
+        "name": "seal",
+        "command": [
+            "python3",
+            "-I",
+            "-c",
+            f"import shutil; shutil.copy('/seal-in/{SEAL_FILE}', '{SEAL_DIR}/{SEAL_FILE}')",
+        ],
+        "env": [INDEX_ENV],
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "64Mi"},
+            "limits": {"cpu": "250m", "memory": "128Mi"},
+        },
+        "volumeMounts": [
+            {
+                **_volume_mount("submissions", "/seal-in", read_only=True),
+                "subPathExpr": f"{SEALS.format(run=run)}/$(GRADING_INDEX)",
+            },
+            _volume_mount("seal", SEAL_DIR),
+        ],
+    }
+    pod["initContainers"] = [copier]
+    container["volumeMounts"].append(_volume_mount("seal", SEAL_DIR))
+    pod["volumes"].append({"name": "seal", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}})
+
+
 def _meta(name: str, run: str) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": "mlops-roadmap-grading", "mlops-roadmap.run": run}
     return {"name": name, "labels": labels}
@@ -194,6 +232,7 @@ def manifests(
     container["env"] = [INDEX_ENV]
     for mount in container["volumeMounts"][:2]:  # this index's submission and results only
         mount["subPathExpr"] = f"{run}/$(GRADING_INDEX)"
+    seal_mount(pod, run)
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",

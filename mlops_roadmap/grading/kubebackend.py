@@ -27,8 +27,9 @@ class Stager:
 
     name: BackendName = "kubernetes"
 
-    def __init__(self, staging: Path) -> None:
+    def __init__(self, staging: Path, course_root: Path | None = None) -> None:
         self.staging = staging
+        self.course_root = course_root
         self.items: list[Submission] = []
         self.lock = threading.Lock()
 
@@ -51,7 +52,13 @@ class Stager:
         """Write the bundle under ``out``; the staged copies are packed, then removed."""
         try:
             return kubebundle.write_bundle(
-                out, class_name, self.items, image, limits, parallelism=jobs
+                out,
+                class_name,
+                self.items,
+                image,
+                limits,
+                parallelism=jobs,
+                course_root=self.course_root,
             )
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)

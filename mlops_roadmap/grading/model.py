@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import signal
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -48,7 +49,9 @@ def file_stem(student_id: str) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use while its checks run."""
+    """What one submission may use: while its checks run, and of the grader's own work on it
+    (fetching, unpacking, cleaning up), which is bounded too so one repository of 60,000 files
+    or a huge history cannot hold up the class."""
 
     wall_seconds: float = 600.0  # the whole submission
     check_seconds: float = 300.0  # any one check
@@ -58,6 +61,34 @@ class Limits:
     file_mb: int = 256  # the largest file it may write
     scratch_mb: int = 512  # its writable temporary space
     output_kb: int = 1024  # captured output kept
+    repo_mb: int = 1024  # the repository as fetched (only the history the deadline needs)
+    tree_files: int = 20_000  # files and links in the graded tree, counted before unpacking
+    tree_mb: int = 512  # the graded tree's bytes, unpacked
+    unpack_seconds: float = 120.0  # the grader unpacking one tree (it counts against wall too)
+
+
+def late_words(days: float) -> str:
+    """How late, rounded to what a reader needs: minutes, hours under two days, else days."""
+    hours = days * 24
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} min"
+    if hours < 47.5:
+        return f"{round(hours)} h"
+    return f"{round(days, 1):g} days"
+
+
+def exit_words(code: int | None) -> str:
+    """How a checker that did not exit cleanly ended, in words ("" when it did, or never ran)."""
+    if not code:
+        return ""
+    signal_number = -code if code < 0 else code - 128 if 128 < code <= 128 + 64 else 0
+    if not signal_number:
+        return f"exited with status {code}"
+    try:
+        name = signal.Signals(signal_number).name
+    except ValueError:
+        name = f"signal {signal_number}"
+    return f"killed by {name}" if code < 0 else f"exited with status {code} (killed by {name})"
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,9 @@ class Grade:
     isolation: str = ""  # how the submission was isolated, in words
     message: str = ""  # why it was not graded, or what the sandbox saw
     duration: float = 0.0
+    flags: tuple[str, ...] = ()  # what an instructor should look at (dates that disagree)
+    exit_code: int | None = None  # how the checker ended (None: it did not run here)
+    overhead: float = 0.0  # the grader's own seconds on it: unpacking the tree, removing it
 
     @property
     def checks(self) -> tuple[CheckResult, ...]:
@@ -101,13 +135,17 @@ class ClassGrades:
     course: str
     manifests: tuple[Manifest, ...]  # one per graded week, in order
     grades: tuple[Grade, ...]
-    deadline: str | None = None
+    deadline: str | None = None  # every week's, unless ``deadlines`` names the week
     backend: str = ""
     summary: dict[str, int] = field(default_factory=dict)
+    deadlines: dict[str, str] = field(default_factory=dict)  # week id -> its own (ISO 8601)
 
     @property
     def weeks(self) -> tuple[str, ...]:
         return tuple(m.week for m in self.manifests)
+
+    def deadline_for(self, week: str) -> str | None:
+        return self.deadlines.get(week, self.deadline)
 
     def students(self) -> list[Student]:
         seen: dict[str, Student] = {}

@@ -26,6 +26,7 @@ from typing import Any
 
 from mlops_roadmap import procs
 from mlops_roadmap.grading import entry
+from mlops_roadmap.grading.kube import SEAL_DIR, SEAL_FILE
 
 CANNOT_RUN = 3
 ISOLATION = (
@@ -50,7 +51,9 @@ def unpack(tar_path: Path, dest: Path) -> None:
             tar.extract(member, root, set_attrs=not member.issym())
 
 
-def grade(run: str, index: int, submissions: Path, work: Path, tmp: Path) -> dict[str, Any]:
+def grade(
+    run: str, index: int, submissions: Path, work: Path, tmp: Path, seal_dir: Path = Path(SEAL_DIR)
+) -> dict[str, Any]:
     """Run one index's checks; the verdict document (never raises for the submission's sake)."""
     who = json.loads((submissions / "index.json").read_text(encoding="utf-8"))
     if (who["run"], who["index"]) != (run, index):
@@ -60,8 +63,14 @@ def grade(run: str, index: int, submissions: Path, work: Path, tmp: Path) -> dic
     unpack(submissions / f"{index}.tar", submission)
     limit_files(int(limits["file_mb"]))  # after unpacking: the limit is on what the checks write
     result_path = tmp / f"result-{index}.json"
+    sealed = seal_dir / SEAL_FILE
     command = entry.command(
-        sys.executable, who["week"], submission, result_path, float(limits["check_seconds"])
+        sys.executable,
+        who["week"],
+        submission,
+        result_path,
+        float(limits["check_seconds"]),
+        seal=str(sealed) if sealed.is_file() else None,
     )
     tmp.mkdir(parents=True, exist_ok=True)  # where the checker starts: outside the submission
     finished = procs.run(command, cwd=tmp, timeout=float(limits["wall_seconds"]))
@@ -106,12 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=Path("/results"))
     parser.add_argument("--work", type=Path, default=Path("/work"))
     parser.add_argument("--tmp", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")))
+    parser.add_argument("--seal", type=Path, default=Path(SEAL_DIR), help="the seal's folder")
     args = parser.parse_args(argv)
     index = int(os.environ.get("JOB_COMPLETION_INDEX", "-1"))
     out = args.results / f"{index}.json"
     started = time.monotonic()
     try:
-        document = grade(args.run, index, args.submissions, args.work, args.tmp)
+        document = grade(args.run, index, args.submissions, args.work, args.tmp, args.seal)
     except (OSError, ValueError, KeyError, TypeError, tarfile.TarError) as exc:
         document = {
             "format": 1,

@@ -15,12 +15,22 @@ from pathlib import Path
 from mlops_roadmap.grading import charts
 from mlops_roadmap.grading.charts import LEGEND
 from mlops_roadmap.grading.charts import text as _t
-from mlops_roadmap.grading.model import NOT_GRADED, ClassGrades, Grade, Student, file_stem
+from mlops_roadmap.grading.model import (
+    NOT_GRADED,
+    ClassGrades,
+    Grade,
+    Student,
+    exit_words,
+    file_stem,
+    late_words,
+)
 from mlops_roadmap.manifest import ManifestCheck
 from mlops_roadmap.results import CheckResult
 
 MESSAGE_CHARS = 2000  # a sandbox's message can be a whole log; the gradebook JSON keeps it all
 CSS = Path(__file__).with_name("report.css")  # inlined: the page loads nothing
+STUDENT_COUNTS = ("late", "flagged")  # summary counts of students (the rest count weeks)
+BLOCKED_TITLES = 4  # titles named on a line of blocked checks; the count says how many
 
 
 @dataclass(frozen=True)
@@ -46,16 +56,29 @@ class _Class:
         return sum(g.points for w, g in self.table[s.id].items() if w in self.marks)
 
 
+def _deadlines(cg: ClassGrades) -> str:
+    """One deadline for the run, or each week's where weeks have their own."""
+    if not cg.deadlines:
+        return f"deadline {_t(cg.deadline or 'none')}"
+    return "deadlines " + ", ".join(f"{_t(w)} {_t(cg.deadline_for(w) or 'none')}" for w in cg.weeks)
+
+
+def _chip(key: str, value: int) -> str:
+    if key in STUDENT_COUNTS:  # these count students; every status counts weeks graded
+        return f"<li>{_t(key)} <b>{value}</b> {'student' if value == 1 else 'students'}</li>"
+    return f"<li>{_t(key)} <b>{value}</b></li>"
+
+
 def _header(cg: ClassGrades) -> str:
     facts = [
         f"weeks {_t(', '.join(cg.weeks))}",
-        f"deadline {_t(cg.deadline or 'none')}",
+        _deadlines(cg),
         f"backend {_t(cg.backend or 'unknown')}",
     ]
     # Lanes differ only by their uid: say it once (each grade in grades.json keeps its own).
     isolation = sorted({re.sub(r"uid \d+", "a uid per lane", g.isolation) for g in cg.grades})
     isolation = [words for words in isolation if words]
-    chips = "".join(f"<li>{_t(k)} <b>{v}</b></li>" for k, v in cg.summary.items())
+    chips = "".join(_chip(k, v) for k, v in cg.summary.items())
     return (
         f"<h1>{_t(cg.course)}: class report</h1><p class=meta>{' · '.join(facts)}</p>"
         + (f"<p class=meta>isolation: {_t('; '.join(isolation))}</p>" if isolation else "")
@@ -87,10 +110,19 @@ def _pass_rates(c: _Class) -> list[tuple[str, float, int]]:
 
 
 def _late(g: Grade) -> str:
-    late = f"{g.late_days:g} days late, {g.penalty:g} points off" if g.late_days else "on time"
-    if g.late_commits:
-        late += f"; {g.late_commits} later commits not graded"
-    return late if g.commit or g.late_days else "—"
+    """How late the graded commit was; a week with nothing graded is never "on time"."""
+    later = f"{g.late_commits} later {'commit' if g.late_commits == 1 else 'commits'} not graded"
+    if g.commit is None or g.status in ("no-submission", "fetch-failed"):
+        return f"nothing by the deadline; {later}" if g.late_commits and not g.commit else "—"
+    if g.late_days:
+        return f"{late_words(g.late_days)} late, {g.penalty:g} points off"
+    return f"on time; {later}" if g.late_commits else "on time"
+
+
+def _status(g: Grade) -> str:
+    """The status, and how the checker ended when that was not cleanly."""
+    ended = exit_words(g.exit_code)
+    return f"{g.status} (checker {ended})" if ended else g.status
 
 
 def _week_rows(c: _Class, s: Student) -> str:
@@ -102,10 +134,17 @@ def _week_rows(c: _Class, s: Student) -> str:
         if g is not None:
             commit = f"<code>{_t(g.commit[:12])}</code>" if g.commit else "—"
             late = f'<span class="{"late" if g.late_days else ""}">{_t(_late(g))}</span>'
-            cells = [_t(w), _t(g.status), commit, late, f"{g.points:g} / {c.marks[w]:g}"]
+            cells = [_t(w), _t(_status(g)), commit, late, f"{g.points:g} / {c.marks[w]:g}"]
         rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("week", "status", "commit", "late", "points"))
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    flags = [f"<li>{_t(w)}: {_t(f)}</li>" for w in c.cg.weeks for f in _flags(c, s, w)]
+    noted = f"<ul class=flags>{''.join(flags)}</ul>" if flags else ""
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>{noted}"
+
+
+def _flags(c: _Class, s: Student, week: str) -> tuple[str, ...]:
+    g = c.table[s.id].get(week)
+    return g.flags if g else ()
 
 
 def _item(badge: str, colour: str, week: str, title: str, detail: str) -> str:
@@ -126,14 +165,33 @@ def _misses(c: _Class, s: Student) -> str:
             items.append(_item(g.status if g else "missing", NOT_GRADED, w, "not graded", _t(why)))
         grades += [g] if g else []
     for g in grades:
-        for r in g.checks:
-            parts = (("expected", r.expected), ("found", r.found), ("hint", r.hint))
-            detail = "\n".join(f"<b>{k}:</b> {_t(v)}" for k, v in parts if v)
-            if r.outcome != "passed":
-                items.append(_item(r.outcome, r.outcome, g.week, r.title or r.id, detail))
+        items += _failed(g)
     if not items:
         return "<p class=ok>All checks passed.</p>"
     return f"<ul class=miss>{''.join(items)}</ul>"
+
+
+def _failed(g: Grade) -> list[str]:
+    """Each check of the week that did not pass; blocked ones saying the same thing are one
+    line with a count (a week whose code did not run blocks most of its checks alike)."""
+    lines: list[tuple[str, str, list[str]]] = []  # outcome, detail, titles; in run order
+    for r in g.checks:
+        parts = (("expected", r.expected), ("found", r.found), ("hint", r.hint))
+        detail = "\n".join(f"<b>{k}:</b> {_t(v)}" for k, v in parts if v)
+        alike = (t for o, d, t in lines if o == r.outcome == "blocked" and d == detail)
+        same = next(alike, None)
+        if same is not None:
+            same.append(r.title or r.id)
+        elif r.outcome != "passed":
+            lines.append((r.outcome, detail, [r.title or r.id]))
+    return [
+        _item(o if len(t) == 1 else f"{len(t)} {o}", o, g.week, _titles(t), d) for o, d, t in lines
+    ]
+
+
+def _titles(titles: list[str]) -> str:
+    more = len(titles) - BLOCKED_TITLES
+    return ", ".join(titles[:BLOCKED_TITLES]) + (f" and {more} more" if more > 0 else "")
 
 
 def _students(c: _Class) -> str:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from mlops_roadmap.formats.gradescope import Scored, Visibility, gradescope_results
 from mlops_roadmap.formats.junit import Suite, junit_xml
-from mlops_roadmap.grading.model import Grade, Student
+from mlops_roadmap.grading.model import Grade, Student, late_words
 from mlops_roadmap.results import CheckResult, RunReport
 
 
@@ -52,7 +52,8 @@ def junit_for(student: Student, grades: Sequence[Grade]) -> str:
 def _scored(grade: Grade, full: float) -> Scored:
     remarks = []
     if grade.late_days:
-        remarks.append(f"{grade.late_days:g} days late, {grade.penalty:g} points off")
+        remarks.append(f"{late_words(grade.late_days)} late, {grade.penalty:g} points off")
+    remarks += grade.flags
     if grade.message:
         remarks.append(grade.message)
     return Scored(as_report(grade, full), grade.points, tuple(remarks))

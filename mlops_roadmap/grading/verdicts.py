@@ -1,10 +1,12 @@
 """From what a sandbox returned to a grade, trusting nothing the submission could have written.
 
-The checks and the student's code share the sandbox, so a verdict may be forged. It is accepted
-only when it agrees with the week's manifest (collected by the grader from the course): exactly
-the course's check ids (a check it leaves out is recorded as an error, one it adds is refused),
-each worth the course's points, each outcome a known one, every number finite and every text a
-string. Titles come from the manifest. A refused verdict is the student's ``invalid-verdict``.
+The checks and the student's code share the sandbox, so a verdict may be forged. The backends
+open its seal (``seal``: a verdict the checker did not sign is an error); a checker that did
+not exit cleanly leaves no grade, whatever it wrote. A verdict is accepted only when it agrees
+with the week's manifest (collected by the grader from the course): exactly the course's check
+ids (a check it leaves out is recorded as an error, one it adds is refused), each worth the
+course's points, each outcome a known one, every number finite and every text a string. Titles
+come from the manifest. A refused verdict is the student's ``invalid-verdict``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def grade_from(
         tail = ran.output.strip().splitlines()[-3:]
         detail = f"{why}: {' | '.join(tail)}" if tail and "error" not in result else why
         return replace(grade, status="crashed", message="; ".join(filter(None, [detail, extra])))
+    if ran.returncode != 0:  # killed or failed after writing: its verdict may not be its own
+        why = f"the checker did not exit cleanly (exit {ran.returncode}), so its verdict is void"
+        return replace(grade, status="crashed", message="; ".join(filter(None, [why, extra])))
     try:
         report = validated(result, manifest)
     except InvalidVerdict as exc:
