@@ -1,9 +1,11 @@
-"""What every MLflow probe does in the learner's interpreter: say which libraries import, and
-describe an error in one line. Standard library only (the learner's environment has no engine);
-the checks put ``checks/_lib`` on the probe's ``PYTHONPATH``."""
+"""What every MLflow probe does in the learner's interpreter: say which libraries import,
+describe an error in one line, and ask a loaded model what a client of it would. Nothing here
+imports the engine (the learner's environment has none), and nothing at module level imports
+more than the standard library; the checks put ``checks/_lib`` on the probe's ``PYTHONPATH``."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import traceback
@@ -41,3 +43,53 @@ def answer(
             found["store"] = {"error": f"reading {what} failed: {error_text(exc)}"}
     print(marker + json.dumps(found))
     return 0
+
+
+def column_specs(model: Any) -> list[Any]:
+    """The named columns of a loaded pyfunc model's input signature ([] without one)."""
+    schema = model.metadata.get_input_schema()
+    if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
+        return []
+    return list(schema.inputs)
+
+
+def signature_inputs(model: Any) -> list[dict[str, str]]:
+    """[{"name", "type"}] of the model's input signature, for the checks' messages."""
+    return [{"name": str(s.name), "type": str(s.type)} for s in column_specs(model)]
+
+
+def by_signature(frame: Any, model: Any) -> Any:
+    """``frame`` with each column the signature names cast to the type it declares, as a client
+    reading the signature sends it (integers as double for a model whose signature says double).
+    A column that does not cast is left as it is: the model's own schema check then says why."""
+    typed = frame.copy()
+    for spec in column_specs(model):
+        if spec.name in typed.columns and hasattr(spec.type, "to_pandas"):
+            with contextlib.suppress(TypeError, ValueError):
+                typed[spec.name] = typed[spec.name].astype(spec.type.to_pandas())
+    return typed
+
+
+def predict(model: Any, frame: Any) -> list[float]:
+    """The model's predictions for ``frame`` (typed by its signature), as floats."""
+    import numpy as np
+
+    values = np.asarray(model.predict(by_signature(frame, model)), dtype=float).reshape(-1)
+    return [float(v) for v in values]
+
+
+def estimator(model: Any) -> dict[str, Any]:
+    """The final estimator of a loaded scikit-learn model: its class and its alpha, if any
+    ({} for other flavours). A learner's parameters are compared with these."""
+    try:
+        raw = model.get_raw_model()
+    except Exception:
+        return {}
+    final = raw.steps[-1][1] if hasattr(raw, "steps") else raw
+    final = getattr(final, "regressor_", None) or getattr(final, "regressor", None) or final
+    params = final.get_params(deep=False) if hasattr(final, "get_params") else {}
+    alpha = params.get("alpha")
+    return {
+        "class": type(final).__name__,
+        "alpha": float(alpha) if isinstance(alpha, (int, float)) else None,
+    }

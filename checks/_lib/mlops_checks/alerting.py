@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from mlops_checks.monitoring import metric_names
+
 COUNTER = "http_requests_total"
 HISTOGRAM = "http_request_duration_seconds"
 JOB = "housing-api"
@@ -34,12 +36,14 @@ LABELS = {
     "path": "/predict",
     "handler": "/predict",
 }
-PER_MINUTE = 100  # requests a minute in every case
+PER_MINUTE = 100  # requests a minute, unless a case says otherwise
+RATES = (10, 100, 1000)  # the traffic rates the error and latency alerts are tried at
 # prometheus_client's default buckets and the lesson's, as prometheus_client writes them; the
 # `le` values a rule names are added (a rule may select one bucket, such as le="0.25").
 BUCKETS: tuple[str, ...] = ("0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5")
 BUCKETS += ("0.75", "1.0", "2.5", "5.0", "7.5", "10.0")
 FIVE_XX = re.compile(r'status\s*=~?\s*"5')
+RUNBOOK_KEYS = ("runbook_url", "runbook")
 LE_LITERAL = re.compile(r'le\s*=\s*"([0-9.eE+-]+)"')
 
 # The behaviour the lesson promises, in minutes.
@@ -47,6 +51,7 @@ HEALTHY_MINUTES = 20  # healthy traffic first
 ERROR_FIRES_AFTER = 10  # the error-rate alert fires 10 minutes after 10% of requests fail
 LATENCY_FIRES_AFTER = 30  # the latency alert fires 30 minutes after requests take 3 s
 QUIET_MINUTES = 60  # quiet for an hour at 1% errors and 10 ms latency
+DOWN_FIRES_AFTER = 5  # the service-down alert fires 5 minutes after the target goes down
 SLOW_SECONDS = 3.0
 FAST_SECONDS = 0.01
 
@@ -143,20 +148,40 @@ def latency_alerts(rules: list[Rule]) -> list[Rule]:
     return [r for r in rules if r.alert and HISTOGRAM in expanded(r, rules)]
 
 
+def down_alerts(rules: list[Rule]) -> list[Rule]:
+    """Alerts on the service being down: they use Prometheus' `up` series of the target."""
+    return [r for r in rules if r.alert and "up" in metric_names(expanded(r, rules))]
+
+
+KINDS = {"down": down_alerts, "error": error_alerts, "latency": latency_alerts}
+
+
 def shortcomings(rule: Rule) -> list[str]:
-    """What an alert lacks of `for:`, a severity label and a summary annotation."""
+    """What an alert lacks of `for:`, a severity label, a summary and a runbook link."""
     missing = []
     duration = str(rule.data.get("for", "")).strip()
     if not duration or re.fullmatch(r"0+[smhdwy]?", duration):
         missing.append("for:")
     if not str((rule.data.get("labels") or {}).get("severity", "")).strip():
         missing.append("a severity label")
-    if not str((rule.data.get("annotations") or {}).get("summary", "")).strip():
+    annotations = rule.data.get("annotations") or {}
+    if not str(annotations.get("summary", "")).strip():
         missing.append("a summary annotation")
+    if not any(str(annotations.get(k, "")).strip() for k in RUNBOOK_KEYS):
+        missing.append("a runbook_url annotation")
     return missing
 
 
 # -- check-owned promtool cases --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check-owned promtool test group, and what it proves in words."""
+
+    name: str  # "fires at 10% errors, 1,000 requests a minute"
+    fires: bool  # whether the alert must be firing (else: never firing)
+    group: dict[str, Any]
 
 
 def series_name(name: str, labels: dict[str, str]) -> str:
@@ -174,23 +199,28 @@ def cumulative(per_minute: list[float]) -> str:
 
 
 def traffic(
-    error_ratios: list[float], latencies: list[float], buckets: list[str]
+    error_ratios: list[float],
+    latencies: list[float],
+    buckets: list[str],
+    per_minute: float = PER_MINUTE,
+    up: list[int] | None = None,
 ) -> list[dict[str, str]]:
-    """Input series for one case: minute by minute, the share of 5xx and every request's
-    latency in seconds."""
-    ok = [PER_MINUTE * (1 - e) for e in error_ratios]
-    bad = [PER_MINUTE * e for e in error_ratios]
+    """Input series for one case: minute by minute, the share of 5xx, every request's latency
+    in seconds, and whether the target is up."""
+    ok = [per_minute * (1 - e) for e in error_ratios]
+    bad = [per_minute * e for e in error_ratios]
+    ups = up if up is not None else [1] * (len(latencies) + 1)
     series = [
         {"series": series_name(COUNTER, {**LABELS, "status": "200"}), "values": cumulative(ok)},
         {"series": series_name(COUNTER, {**LABELS, "status": "500"}), "values": cumulative(bad)},
         {
             "series": series_name("up", {"job": JOB, "instance": LABELS["instance"]}),
-            "values": " ".join("1" for _ in range(len(latencies) + 1)),
+            "values": " ".join(map(str, ups)),
         },
     ]
     for le in [*buckets, "+Inf"]:
         bound = float(le.replace("+Inf", "inf"))
-        counts = [float(PER_MINUTE) if lat <= bound else 0.0 for lat in latencies]
+        counts = [float(per_minute) if lat <= bound else 0.0 for lat in latencies]
         labels = {**LABELS, "le": le}
         series.append(
             {"series": series_name(f"{HISTOGRAM}_bucket", labels), "values": cumulative(counts)}
@@ -198,13 +228,13 @@ def traffic(
     series.append(
         {
             "series": series_name(f"{HISTOGRAM}_count", LABELS),
-            "values": cumulative([PER_MINUTE] * len(latencies)),
+            "values": cumulative([per_minute] * len(latencies)),
         }
     )
     series.append(
         {
             "series": series_name(f"{HISTOGRAM}_sum", LABELS),
-            "values": cumulative([PER_MINUTE * lat for lat in latencies]),
+            "values": cumulative([per_minute * lat for lat in latencies]),
         }
     )
     return series
@@ -220,15 +250,16 @@ def firing(alert: str) -> str:
     return f'ALERTS{{alertname={json.dumps(alert)}, alertstate="firing"}}'
 
 
-def fires_case(alert: str, series: list[dict[str, str]], at_minute: int) -> dict[str, Any]:
-    """A test group: the alert is firing at ``at_minute``."""
+def fires_case(name: str, alert: str, series: list[dict[str, str]], at_minute: int) -> Case:
+    """The alert is firing at ``at_minute``."""
     firing_now = [{"labels": "{}", "value": 1}]
-    return rule_test(series, f"max({firing(alert)})", at_minute, firing_now)
+    return Case(name, True, rule_test(series, f"max({firing(alert)})", at_minute, firing_now))
 
 
-def quiet_case(alert: str, series: list[dict[str, str]], minutes: int) -> dict[str, Any]:
-    """A test group: the alert never fires during the first ``minutes``."""
-    return rule_test(series, f"count_over_time({firing(alert)}[{minutes + 1}m])", minutes, [])
+def quiet_case(name: str, alert: str, series: list[dict[str, str]], minutes: int) -> Case:
+    """The alert never fires during the first ``minutes``."""
+    expr = f"count_over_time({firing(alert)}[{minutes + 1}m])"
+    return Case(name, False, rule_test(series, expr, minutes, []))
 
 
 def rule_test(
@@ -239,55 +270,93 @@ def rule_test(
     return {"interval": "1m", "input_series": series, "promql_expr_test": [test]}
 
 
-def case_file(rule_paths: list[Path], case: dict[str, Any]) -> str:
-    """A `promtool test rules` file running one case on the learner's rule files."""
+def cases_file(rule_paths: list[Path], cases: list[Case]) -> str:
+    """A `promtool test rules` file running the cases on the learner's rule files; each case's
+    expression ends in a PromQL comment naming it, which promtool echoes when it fails."""
+    groups = []
+    for number, case in enumerate(cases):
+        test = dict(case.group["promql_expr_test"][0])
+        test["expr"] = f"{test['expr']} # case {number}"
+        groups.append({**case.group, "promql_expr_test": [test]})
     return yaml.safe_dump(
-        {
-            "rule_files": [str(p) for p in rule_paths],
-            "evaluation_interval": "1m",
-            "tests": [case],
-        },
+        {"rule_files": [str(p) for p in rule_paths], "evaluation_interval": "1m", "tests": groups},
         sort_keys=False,
         width=10_000,
     )
 
 
-def error_cases(alert: str, buckets: list[str]) -> dict[str, dict[str, Any]]:
-    """'fires': 0% errors for 20 minutes then 10%, firing 10 minutes later; 'quiet': 1% errors
-    for an hour, never firing. Latency stays at 10 ms."""
+def failed_cases(output: str) -> dict[int, str]:
+    """Case number -> what promtool got instead (its `got:` line), from `promtool test rules`
+    output on a cases_file()."""
+    failed = {}
+    for match in re.finditer(
+        r"# case (\d+)\\?\",? time: [^\n]*\n\s*exp: [^\n]*\n\s*got: ([^\n]*)", output
+    ):
+        failed[int(match.group(1))] = match.group(2).strip()
+    return failed
+
+
+def rate_words(per_minute: int) -> str:
+    return f"{per_minute:,} requests a minute"
+
+
+def error_cases(alert: str, buckets: list[str]) -> list[Case]:
+    """At each rate: 'fires' with 0% errors for 20 minutes then 10%, firing 10 minutes later;
+    'quiet' with 1% errors for an hour, never firing. Latency stays at 10 ms."""
     before, after = HEALTHY_MINUTES, ERROR_FIRES_AFTER
-    jump = traffic([0.0] * before + [0.10] * after, [FAST_SECONDS] * (before + after), buckets)
-    steady = traffic([0.01] * QUIET_MINUTES, [FAST_SECONDS] * QUIET_MINUTES, buckets)
-    return {
-        "fires": fires_case(alert, jump, before + after),
-        "quiet": quiet_case(alert, steady, QUIET_MINUTES),
-    }
+    cases = []
+    for rate in RATES:
+        jump = traffic([0.0] * before + [0.10] * after, [FAST_SECONDS] * (before + after),
+                       buckets, rate)  # fmt: skip
+        steady = traffic([0.01] * QUIET_MINUTES, [FAST_SECONDS] * QUIET_MINUTES, buckets, rate)
+        cases += [
+            fires_case(f"10% errors at {rate_words(rate)}", alert, jump, before + after),
+            quiet_case(f"1% errors at {rate_words(rate)}", alert, steady, QUIET_MINUTES),
+        ]
+    return cases
 
 
-def latency_cases(alert: str, buckets: list[str]) -> dict[str, dict[str, Any]]:
-    """'fires': 10 ms for 20 minutes then 3 s, firing 30 minutes later; 'quiet': 10 ms for an
-    hour, never firing. No errors."""
+def latency_cases(alert: str, buckets: list[str]) -> list[Case]:
+    """At each rate: 'fires' with 10 ms for 20 minutes then 3 s, firing 30 minutes later;
+    'quiet' with 10 ms for an hour, never firing. No errors."""
     before, after = HEALTHY_MINUTES, LATENCY_FIRES_AFTER
-    slow = traffic(
-        [0.0] * (before + after), [FAST_SECONDS] * before + [SLOW_SECONDS] * after, buckets
-    )
+    cases = []
+    for rate in RATES:
+        slow = traffic([0.0] * (before + after),
+                       [FAST_SECONDS] * before + [SLOW_SECONDS] * after, buckets, rate)  # fmt: skip
+        steady = traffic([0.0] * QUIET_MINUTES, [FAST_SECONDS] * QUIET_MINUTES, buckets, rate)
+        cases += [
+            fires_case(f"{SLOW_SECONDS:g} s at {rate_words(rate)}", alert, slow, before + after),
+            quiet_case(f"10 ms at {rate_words(rate)}", alert, steady, QUIET_MINUTES),
+        ]
+    return cases
+
+
+def down_cases(alert: str, buckets: list[str]) -> list[Case]:
+    """'fires': the target up for 20 minutes, then down, firing 5 minutes later; 'quiet': up
+    for an hour (healthy traffic throughout), never firing."""
+    before, after = HEALTHY_MINUTES, DOWN_FIRES_AFTER
+    minutes = before + after
+    down = traffic([0.0] * minutes, [FAST_SECONDS] * minutes, buckets,
+                   up=[1] * (before + 1) + [0] * after)  # fmt: skip
     steady = traffic([0.0] * QUIET_MINUTES, [FAST_SECONDS] * QUIET_MINUTES, buckets)
-    return {
-        "fires": fires_case(alert, slow, before + after),
-        "quiet": quiet_case(alert, steady, QUIET_MINUTES),
-    }
+    return [
+        fires_case("the target down", alert, down, minutes),
+        quiet_case("the target up", alert, steady, QUIET_MINUTES),
+    ]
 
 
-def tested_alerts(path: Path) -> set[str]:
-    """The alert names a promtool test file asserts on (alert_rule_test entries)."""
+def tested_alerts(path: Path) -> dict[str, set[bool]]:
+    """Alert name -> how a promtool test file's alert_rule_test entries expect it: True for a
+    case where it fires (exp_alerts not empty), False for one where it stays quiet."""
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
-        return set()
-    return {
-        str(entry.get("alertname"))
-        for test in (content.get("tests") or [] if isinstance(content, dict) else [])
-        if isinstance(test, dict)
-        for entry in test.get("alert_rule_test") or []
-        if isinstance(entry, dict)
-    }
+        return {}
+    tested: dict[str, set[bool]] = {}
+    for test in content.get("tests") or [] if isinstance(content, dict) else []:
+        for entry in (test.get("alert_rule_test") or []) if isinstance(test, dict) else []:
+            if isinstance(entry, dict):
+                fires = bool(entry.get("exp_alerts"))
+                tested.setdefault(str(entry.get("alertname")), set()).add(fires)
+    return tested

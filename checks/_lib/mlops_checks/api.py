@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -132,11 +133,24 @@ def launch(
         return AppRun(folder, f"exit status {result.returncode}:\n{result.tail(8)}", None, "")
     if not (folder / MODEL).is_file():
         return AppRun(folder, f"it exited with status 0 but wrote no {MODEL}", None, "")
+    return start(serve, folder, python, full_env)
+
+
+def launch_untrained(
+    serve: Serve, clean_copy: CleanCopy, python: Path, env: Mapping[str, str] | None = None
+) -> AppRun:
+    """Start the app the same way in a clean copy of the week folder where train.py never ran
+    (no models/): the lesson's app starts anyway and says so on /health."""
+    return start(serve, clean_copy("models"), python, app_env(env))
+
+
+def start(serve: Serve, folder: Path, python: Path, env: Mapping[str, str]) -> AppRun:
+    """The app under uvicorn in ``folder``, once it answers; or why it did not start."""
     try:
         server = serve(
             [python, *UVICORN_ARGS],
             cwd=folder,
-            env=full_env,
+            env=dict(env),
             ready_path=READY_PATH,
             timeout=START_TIMEOUT,
         )
@@ -305,7 +319,60 @@ def error_answer(body: str, leaks: tuple[str, ...] = LEAKS) -> tuple[bool, list[
     return isinstance(value, dict), [word for word in leaks if word in body]
 
 
+# Keys under which an error body echoes what was sent rather than where the problem is.
+ECHOED = {"input", "ctx", "url", "body", "value", "received"}
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def names_in(body: Any, keys: bool = True) -> set[str]:
+    """Every word an error body uses to say where the problem is: the parts of FastAPI's `loc`
+    lists, of dotted paths (`houses.0.area`, `body.houses[0].area`), of an error's `field`, of
+    its messages and (with ``keys``) of its keys (`{"area": [...]}`); never of the request
+    values it echoes (`input` and the like)."""
+    if isinstance(body, dict):
+        found: set[str] = set()
+        for key, value in body.items():
+            if str(key) in ECHOED:
+                continue
+            found |= (set(WORD.findall(str(key))) if keys else set()) | names_in(value, keys)
+        return found
+    if isinstance(body, list):
+        return set().union(*(names_in(item, keys) for item in body)) if body else set()
+    return set(WORD.findall(body)) if isinstance(body, str) else set()
+
+
+def field_named(text: str, field: str, fields: tuple[str, ...]) -> bool:
+    """Whether a 422 body (JSON text) names ``field``, and not every field alike (a body that
+    lists every field names none of them); when its keys name every field (a house echoed
+    under a key of its own), only its values count."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = text
+    for keys in (True, False):
+        named = names_in(body, keys)
+        if not set(fields) <= named:
+            return field in named
+    return False
+
+
 def quote(text: str, limit: int = 300) -> str:
     """A response body or a log line, cut to a readable length for a message."""
     text = text.strip()
     return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def listed(problems: list[str], shown: int) -> list[str]:
+    """The first ``shown`` problems, then how many more there are (for ``expect_none``)."""
+    more = len(problems) - shown
+    return problems[:shown] + ([f"and {more} more"] if more > 0 else [])
+
+
+def excerpt(text: str, needle: str, around: int = 80) -> str:
+    """The part of ``text`` around the first ``needle`` (whole), for a message that must show
+    the offending value however long the line is; ``quote`` when the needle is not there."""
+    at = text.find(needle)
+    if at < 0:
+        return quote(text)
+    start, end = max(0, at - around), min(len(text), at + len(needle) + around)
+    return ("... " if start else "") + text[start:end].strip() + (" ..." if end < len(text) else "")

@@ -3,17 +3,21 @@
 A probe script (a week's ``probe_*.py``) runs in the learner's interpreter through ``run`` with
 the tracking store in its environment (and ``checks/_lib`` on its path, for the stdlib-only
 ``mlops_probes``), and prints one JSON line after a marker; its answer is gathered here with the
-store it was asked about.
+store it was asked about. The names under which a run may log its test metrics, and the two
+scores ``mlops_checks.scores`` lacks, are here too: weeks 5 and 6 both read them.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_checks.scores import rmse
 from mlops_roadmap import tracking
 from mlops_roadmap.checking import blocked, fail
 from mlops_roadmap.fixtures import Run
@@ -85,3 +89,50 @@ def readable_store(facts: Facts, what: str, first_import: str, hint: str) -> dic
 
 
 FIRST_IMPORT = "Make the check 'The week's libraries import' pass first."
+
+
+# -- what a run's metrics mean -----------------------------------------------------------------
+
+# rmse, mae and r2 on the test set, as a run may name them: rmse, test_rmse, rmse_test, test/rmse
+# (train_ metrics are the learner's own business: their training rows may be a split).
+METRIC = re.compile(r"(?i)^(?:(test|train)[_./-])?(rmse|mae|r2)(?:[_./-](test|train))?$")
+SCORES = ("rmse", "mae", "r2")
+
+
+def named_scores(metrics: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+    """score -> (the name it was logged under, its value) for each test-set metric a run logged
+    under a name the checks recognise (``rmse`` before ``test_rmse``)."""
+    found: dict[str, tuple[str, float]] = {}
+    for name in sorted(metrics, key=len):
+        match = METRIC.match(name)
+        value = metrics[name]
+        if match and "train" not in {match[1], match[3]} and isinstance(value, (int, float)):
+            found.setdefault(match[2].lower(), (name, float(value)))
+    return found
+
+
+def logged_rmse(metrics: Mapping[str, Any]) -> float | None:
+    """The test RMSE a run logged (as rmse, test_rmse...), or None."""
+    named = named_scores(metrics).get("rmse")
+    return named[1] if named else None
+
+
+def mae(actual: Sequence[float], predicted: Sequence[float]) -> float:
+    """Mean absolute error."""
+    pairs = zip(actual, predicted, strict=True)
+    return math.fsum(abs(p - a) for a, p in pairs) / len(actual)
+
+
+def r2(actual: Sequence[float], predicted: Sequence[float]) -> float:
+    """The coefficient of determination, as scikit-learn's r2_score computes it."""
+    mean = math.fsum(actual) / len(actual)
+    total = math.fsum((a - mean) ** 2 for a in actual)
+    residual = math.fsum((a - p) ** 2 for a, p in zip(actual, predicted, strict=True))
+    return 1 - residual / total
+
+
+SCORERS: dict[str, Callable[[Sequence[float], Sequence[float]], float]] = {
+    "rmse": rmse,
+    "mae": mae,
+    "r2": r2,
+}

@@ -18,6 +18,7 @@ import yaml
 
 COUNTER = "http_requests_total"
 HISTOGRAM = "http_request_duration_seconds"
+PRICES = "predicted_price_dollars"
 ROUTE_LABELS = ("endpoint", "path", "handler", "route")  # the label holding the route
 JOB = "housing-api"
 # Series Prometheus makes itself for every scrape target, and its alert series: a dashboard may
@@ -55,6 +56,8 @@ KEYWORDS = {
     "inf",
     "nan",
 }
+# $name, ${name}, ${name:format}, [[name]], [[name:format]]
+GRAFANA_VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 NAME_MATCHER = re.compile(r'__name__\s*=\s*"([^"]+)"')
 MODIFIER = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
@@ -131,17 +134,21 @@ def keyed(found: list[Sample], drop: tuple[str, ...] = ()) -> dict[LabelKey, flo
 
 @dataclass
 class Traffic:
-    """Two scrapes of /metrics with known requests between them."""
+    """Three scrapes of /metrics: known requests between the first two (each kind timed by the
+    check), one slow prediction between the last two."""
 
     token: str  # in the unknown path: no label may hold it
     statuses: dict[str, list[int]] = field(default_factory=dict)  # what the app answered
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per kind of request
+    prices: list[float] = field(default_factory=list)  # the prices the valid requests got
+    routes: set[str] = field(default_factory=set)  # the paths of the app's OpenAPI schema
     scrape_status: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     parsed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def scraped(self) -> bool:
-        return self.scrape_status == [200, 200]
+        return bool(self.scrape_status) and set(self.scrape_status) == {200}
 
     @property
     def before(self) -> dict[str, Any]:
@@ -151,12 +158,17 @@ class Traffic:
     def after(self) -> dict[str, Any]:
         return self.parsed[1]
 
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.parsed[-1]
+
 
 @dataclass(frozen=True)
 class Query:
     dashboard: str  # file name
     panel: str  # panel title
-    expr: str
+    raw: str  # as the dashboard holds it
+    expr: str  # PromQL: the dashboard's variables and Grafana's own replaced by their values
 
 
 def load_dashboard(path: Path) -> dict[str, Any]:
@@ -182,13 +194,15 @@ def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def queries(name: str, dashboard: dict[str, Any]) -> list[Query]:
-    """The PromQL of every panel target that has one."""
+    """The PromQL of every panel target that has one, with the dashboard's variables put in."""
+    values = variable_values(dashboard)
     found = []
     for panel in panels(dashboard):
         for target in panel.get("targets") or []:
             expr = target.get("expr") if isinstance(target, dict) else None
             if isinstance(expr, str) and expr.strip():
-                found.append(Query(name, str(panel.get("title") or "(untitled)"), expr))
+                title = str(panel.get("title") or "(untitled)")
+                found.append(Query(name, title, expr, grafana_to_promql(expr, values)))
     return found
 
 
@@ -208,13 +222,43 @@ def template_variables(dashboard: dict[str, Any]) -> set[str]:
     return {str(v.get("name")) for v in listed if isinstance(v, dict)}
 
 
-def grafana_to_promql(expr: str) -> str:
-    """Replace Grafana's built-in variables ($__rate_interval...) with values of their kind."""
+def variable_values(dashboard: dict[str, Any]) -> dict[str, str]:
+    """Each dashboard variable's value as Grafana puts it into a query: its ``current`` value
+    (several as a regex alternation, "All" as .*), else its first option or query item."""
+    values = {}
+    for variable in (dashboard.get("templating") or {}).get("list") or []:
+        if not isinstance(variable, dict) or not variable.get("name"):
+            continue
+        value = first_value(variable)
+        if value is not None:
+            values[str(variable["name"])] = value
+    return values
+
+
+def first_value(variable: dict[str, Any]) -> str | None:
+    current = variable.get("current")
+    current = current if isinstance(current, dict) else {}
+    options = [o for o in variable.get("options") or [] if isinstance(o, dict)]
+    value = current.get("value", options[0].get("value") if options else None)
+    if value is None and isinstance(variable.get("query"), str):
+        value = variable["query"].split(",")[0].strip() or None
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else "(" + "|".join(map(str, value)) + ")"
+    if value is None:
+        return None
+    return ".*" if str(value) in ("$__all", "All") else str(value)
+
+
+def grafana_to_promql(expr: str, variables: dict[str, str] | None = None) -> str:
+    """Put values into Grafana's variables: the dashboard's own (``variables``), then Grafana's
+    built-in ones ($__rate_interval...) as values of their kind. Unknown ones stay."""
+    known = {**GRAFANA_VARIABLES, **(variables or {})}
 
     def value(match: re.Match[str]) -> str:
-        return GRAFANA_VARIABLES.get(match.group(1) or match.group(2), match.group(0))
+        name = next(g for g in match.groups() if g)
+        return known.get(name, match.group(0))
 
-    return re.sub(r"\$\{(\w+)\}|\$(\w+)", value, expr)
+    return GRAFANA_VARIABLE.sub(value, expr)
 
 
 def metric_names(expr: str) -> set[str]:
@@ -230,6 +274,122 @@ def metric_names(expr: str) -> set[str]:
             continue  # a keyword, or a function or aggregation
         names.add(word)
     return names
+
+
+# -- what a query's selectors can select ------------------------------------------------------
+
+MATCHER = re.compile(
+    r"""\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)\s*,?"""
+)
+METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}
+STATUS_CODES = {str(code) for code in range(100, 600)}
+
+
+@dataclass(frozen=True)
+class Selector:
+    name: str | None  # the metric name, when the selector gives one
+    matchers: tuple[tuple[str, str, str], ...]  # (label, operator, value)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the series Prometheus would store can hold, beyond the app's own labels."""
+
+    jobs: set[str]  # the job names prometheus.yml scrapes
+    target_labels: set[str]  # labels prometheus.yml adds to every series (job and instance too)
+    routes: set[str]  # the app's routes (its OpenAPI paths and the route labels it exports)
+
+
+def unquote(text: str) -> str:
+    if text.startswith("`"):
+        return text[1:-1]
+    if text.startswith("'"):
+        text = '"' + text[1:-1].replace('"', '\\"') + '"'
+    try:
+        return str(json.loads(text))
+    except ValueError:
+        return text[1:-1]
+
+
+def selectors(expr: str) -> list[Selector]:
+    """Every label-matcher selector of a PromQL query (``name{...}`` and ``{...}``)."""
+    masked = STRING.sub(lambda m: '"' + "_" * (len(m.group(0)) - 2) + '"', expr)
+    found = []
+    for brace in re.finditer(r"\{", masked):
+        name = re.search(r"[A-Za-z_:][A-Za-z0-9_:]*$", masked[: brace.start()].rstrip())
+        matchers, at = [], brace.end()
+        while (match := MATCHER.match(expr, at)) is not None:
+            matchers.append((match.group(1), match.group(2), unquote(match.group(3))))
+            at = match.end()
+        by_name = [v for label, op, v in matchers if label == "__name__" and op == "="]
+        metric = name.group(0) if name else (by_name[0] if by_name else None)
+        found.append(Selector(metric, tuple(matchers)))
+    return found
+
+
+def series_labels(scrape: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
+    """Series name -> label -> the values seen, in a parsed scrape."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for family in scrape.get("families", []):
+        for name, labels, _ in family["samples"]:
+            for key, value in labels.items():
+                out.setdefault(name, {}).setdefault(key, set()).add(str(value))
+            out.setdefault(name, {})
+    return out
+
+
+def candidates(label: str, seen: set[str], known: Known) -> set[str] | None:
+    """The values a label can take, when they can be known; None when any value may come."""
+    if label == "job":
+        return known.jobs
+    if label in ROUTE_LABELS:
+        return known.routes | seen
+    if label in ("status", "code", "status_code"):
+        return STATUS_CODES | seen
+    if label == "method":
+        return METHODS | seen
+    if label == "le":
+        return seen
+    return None
+
+
+def matches(op: str, value: str, candidate: str) -> bool:
+    if op == "=":
+        return value == candidate
+    try:
+        return re.fullmatch(value, candidate) is not None
+    except re.error:
+        return True  # promtool names a broken regex
+
+
+def empty_selections(
+    expr: str, exported: dict[str, dict[str, set[str]]], known: Known
+) -> list[str]:
+    """Why a query's selectors can never select a series: a label the metric does not have, or
+    a value no series of it can hold (a job, route, status or method it never has)."""
+    problems = []
+    for selector in selectors(expr):
+        name = selector.name or ""
+        if name in exported:
+            labels = exported[name]
+        elif name in SYNTHETIC - {"ALERTS", "ALERTS_FOR_STATE"}:
+            labels = {}
+        else:
+            continue  # not the app's: a recording rule, or an unknown name (reported apart)
+        names = set(labels) | known.target_labels
+        for label, op, value in selector.matchers:
+            if label == "__name__" or op in ("!=", "!~") or matches(op, value, ""):
+                continue
+            if label not in names:
+                have = ", ".join(sorted(names))
+                problems.append(f"{selector.name} has no label {label} (it has {have})")
+                continue
+            allowed = candidates(label, labels.get(label, set()), known)
+            if allowed is not None and not any(matches(op, value, c) for c in allowed):
+                shown = ", ".join(sorted(allowed)[:6]) if len(allowed) < 50 else "other values"
+                problems.append(f'{selector.name}{{{label}{op}"{value}"}} matches no {label} '
+                                f"it can have ({shown})")  # fmt: skip
+    return problems
 
 
 def rules_file(exprs: list[str]) -> str:
@@ -261,6 +421,18 @@ def read_yaml(path: Path) -> Any:
         raise ValueError(str(exc).replace("\n", " ")) from None
 
 
+DURATION = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
+UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def seconds(duration: str) -> float | None:
+    """A Prometheus duration (1h30m, 15s, 500ms) in seconds, or None when it is not one."""
+    parts = DURATION.findall(duration.strip())
+    if not parts or "".join(n + u for n, u in parts) != duration.strip():
+        return None
+    return sum(int(n) * UNIT_SECONDS[u] for n, u in parts)
+
+
 def scrape_jobs(config: Any) -> list[dict[str, Any]]:
     jobs = config.get("scrape_configs") if isinstance(config, dict) else None
     return [j for j in jobs or [] if isinstance(j, dict)]
@@ -275,15 +447,15 @@ def static_targets(job: dict[str, Any]) -> list[str]:
     ]
 
 
-def record_names(config_path: Path) -> set[str]:
-    """Recording rule names from the rule files a prometheus.yml loads (dashboards may use
-    them); unreadable files are left to promtool's own check."""
+def recording_rules(config_path: Path) -> dict[str, str]:
+    """Recording rules (name -> expression) from the rule files a prometheus.yml loads
+    (dashboards may use them); unreadable files are left to promtool's own check."""
     try:
         config = read_yaml(config_path)
     except ValueError:
-        return set()
+        return {}
     files = config.get("rule_files") if isinstance(config, dict) else None
-    names: set[str] = set()
+    rules: dict[str, str] = {}
     for pattern in files or []:
         for path in sorted(config_path.parent.glob(str(pattern))):
             try:
@@ -291,23 +463,28 @@ def record_names(config_path: Path) -> set[str]:
             except ValueError:
                 continue
             for group in (content or {}).get("groups") or []:
-                names.update(
-                    str(rule["record"])
-                    for rule in (group or {}).get("rules") or []
-                    if isinstance(rule, dict) and "record" in rule
-                )
-    return names
+                for rule in (group or {}).get("rules") or []:
+                    if isinstance(rule, dict) and "record" in rule:
+                        rules[str(rule["record"])] = str(rule.get("expr", ""))
+    return rules
 
 
-def volume_target(volume: Any, source: str) -> str | None:
-    """Where a compose volume entry mounts ``source`` (short or long syntax), else None."""
-    if isinstance(volume, str):
-        parts = volume.split(":")
-        if len(parts) >= 2 and normal(parts[0]) == normal(source):
-            return parts[1]
-    elif isinstance(volume, dict) and normal(str(volume.get("source", ""))) == normal(source):
-        return str(volume.get("target", "")) or None
-    return None
+def known_of(config_path: Path, routes: set[str]) -> Known:
+    """The jobs prometheus.yml scrapes and the labels it adds to their series."""
+    try:
+        jobs = scrape_jobs(read_yaml(config_path))
+    except ValueError:
+        jobs = []
+    labels = {"job", "instance"}
+    for job in jobs:
+        for group in job.get("static_configs") or []:
+            labels |= set((group.get("labels") or {}) if isinstance(group, dict) else {})
+        for relabel in (job.get("relabel_configs") or []) + (
+            job.get("metric_relabel_configs") or []
+        ):
+            if isinstance(relabel, dict) and relabel.get("target_label"):
+                labels.add(str(relabel["target_label"]))
+    return Known({str(j.get("job_name")) for j in jobs}, labels, routes)
 
 
 def normal(path: str) -> str:

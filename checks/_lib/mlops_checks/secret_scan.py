@@ -7,7 +7,9 @@ Rules, in the spirit of gitleaks and detect-secrets:
   random-looking string literals (Shannon entropy above detect-secrets' limits), in code and
   configuration files;
 - values of secret-like variables in .env-style files, and (working tree only) a hard-coded
-  fallback for a secret read from the environment: os.environ.get("JWT_SECRET", "...").
+  fallback for a secret read from the environment: os.environ.get("JWT_SECRET", "..."), and in
+  Python files, read as code (``mlops_checks.secret_code``): ``getenv("X") or "..."``,
+  ``... if ... else "..."``, a settings class's default (``jwt_secret: str = "..."``).
 
 A line carrying `pragma: allowlist secret` (detect-secrets) or `gitleaks:allow` is skipped, as
 those tools do. Findings never repeat the secret: only its first characters and its length.
@@ -21,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from mlops_checks import secret_code
 
 MAX_BYTES = 2_000_000  # larger files are data, not code (and are not read)
 ALLOW = ("pragma: allowlist secret", "gitleaks:allow")
@@ -90,19 +94,6 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
-def placeholder(value: str) -> bool:
-    """Values that only point at a secret: empty, $VAR, ${VAR}, <fill me in>, {{ x }}, ****,
-    or the name of another variable."""
-    value = value.strip().strip("\"'")
-    return (
-        not value
-        or value[0] in "$<{%"
-        or len(set(value)) <= 2
-        or re.fullmatch(r"[A-Z][A-Z0-9_]*", value) is not None
-        or value.lower() in {"none", "null", "true", "false"}
-    )
-
-
 def random_looking(value: str) -> bool:
     if HEX.match(value):
         return len(value) >= 32 and entropy(value) > HEX_LIMIT
@@ -140,15 +131,15 @@ def scan_line(path: str, line: str, working_tree: bool = True) -> Iterator[tuple
         return
     for match in ASSIGNED.finditer(line):
         value = match.group(3)
-        if not placeholder(value) and " " not in value.strip():
+        if not secret_code.placeholder(value) and " " not in value.strip():
             yield f"a literal assigned to {match.group(1)}", value
     if is_env_file(path):
         env_line = ENV_LINE.match(line)
-        if env_line and not placeholder(env_line.group(2)):
+        if env_line and not secret_code.placeholder(env_line.group(2)):
             yield f"a value for {env_line.group(1)}", env_line.group(2)
     if working_tree:
         for match in ENV_FALLBACK.finditer(line):
-            if not placeholder(match.group(3)):
+            if not secret_code.placeholder(match.group(3)):
                 yield (
                     f"a hard-coded fallback for the environment variable {match.group(1)}",
                     (match.group(3)),
@@ -161,9 +152,14 @@ def scan_line(path: str, line: str, working_tree: bool = True) -> Iterator[tuple
 def scan_text(path: str, text: str) -> list[Finding]:
     """Every finding in one file of the working tree."""
     found: list[Finding] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
         for what, value in scan_line(path, line):
             found.append(Finding(f"{path}:{number}", what, redact(value)))
+    if path.endswith(".py"):
+        for number, what, value in secret_code.fallbacks(text):
+            if not any(mark in lines[number - 1] for mark in ALLOW):
+                found.append(Finding(f"{path}:{number}", what, redact(value)))
     return dedupe(found)
 
 
