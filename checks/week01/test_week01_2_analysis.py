@@ -1,69 +1,36 @@
-"""Week 1: analysis.py runs from a clean start, its statistics are right, its figures are real.
+"""Week 1: analysis.py runs from a clean start, its statistics follow the data, its figures are
+real and drawn from the data.
 
-The expected statistics are computed here from data/iris.csv with the standard library only
-(csv, statistics, math): pandas never loads in the engine's process.
+analysis.py runs twice from a clean start (see conftest.py): on the shipped data/iris.csv, and
+on a copy the check changed (flowers left out, measurements moved, rows shuffled). The expected
+statistics are computed here from each run's own data with the standard library only
+(conftest.py): numbers typed into the script, right for the shipped file only, fail.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-import statistics
-import struct
-import zlib
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DATA, MIN_SIDE, Analyses, expected_stats, figures, read_iris, read_stats
 
 from mlops_checks.clean_run import CleanRun, expect_ran
 from mlops_roadmap.checking import expect, fail
 
-FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SECTIONS = ("rows", "species_counts", "means", "std", "correlation")
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MIN_SIDE = 100  # pixels
-MIN_DISTINCT = 16  # distinct byte values in the decompressed pixels; a blank image has ~2
 SHOWN = 4  # mismatches listed in a failure message
-# Room for the clean run of analysis.py (240 s at most), whichever check happens to start it.
+FOLLOW_HINT = (
+    "Read data/iris.csv beside analysis.py (Path(__file__).parent / 'data' / 'iris.csv', never "
+    "an absolute path to your own copy) and compute every number from the DataFrame you read "
+    "(df.groupby(...), .corr()): never type results in, never assume 150 rows or 50 flowers per "
+    "species. The check runs analysis.py on changed data too."
+)
+# Room for the clean runs of analysis.py (240 s at most), whichever check happens to start them.
 pytestmark = pytest.mark.timeout(330)
-
-
-def read_iris(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def column(rows: list[dict[str, str]], name: str) -> list[float]:
-    return [float(row[name]) for row in rows]
-
-
-def per_species(rows: list[dict[str, str]], func: Any) -> dict[str, dict[str, float]]:
-    """func applied to each feature within each species."""
-    names = sorted({row["species"] for row in rows})
-    return {
-        name: {f: func(column([r for r in rows if r["species"] == name], f)) for f in FEATURES}
-        for name in names
-    }
-
-
-def expected_stats(rows: list[dict[str, str]]) -> dict[str, Any]:
-    """The statistics stats.json must hold, computed with the standard library."""
-    columns = {f: column(rows, f) for f in FEATURES}
-    return {
-        "rows": len(rows),
-        "species_counts": dict(Counter(row["species"] for row in rows)),
-        "means": per_species(rows, statistics.fmean),
-        "std": per_species(rows, statistics.stdev),
-        "correlation": {
-            a: {b: statistics.correlation(columns[a], columns[b]) for b in FEATURES}
-            for a in FEATURES
-        },
-    }
 
 
 def is_number(value: object) -> bool:
@@ -89,50 +56,62 @@ def mismatches(expected: Any, found: Any, where: str) -> list[str]:
     return [f"{where}: expected {expected:.6g}, found {json.dumps(found)[:60]}"]
 
 
-def compare_section(
-    finished_run: CleanRun, stats: dict[str, Any], sections: tuple[str, ...], hint: str
-) -> None:
-    """Fail unless the given sections of stats.json match the recomputed statistics."""
-    truth = expected_stats(read_iris(finished_run.folder / "data" / "iris.csv"))
-    problems = mismatches({s: truth[s] for s in sections}, stats, "")
+def listed(problems: list[str]) -> str:
     shown = "; ".join(problems[:SHOWN])
-    if len(problems) > SHOWN:
-        shown += f" (and {len(problems) - SHOWN} more)"
+    return shown + (f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else "")
+
+
+def section_problems(run: CleanRun, stats: dict[str, Any], sections: tuple[str, ...]) -> list[str]:
+    """Where the sections of a run's stats.json differ from the statistics of its own data."""
+    truth = expected_stats(read_iris(run.folder / DATA))
+    return mismatches({s: truth[s] for s in sections}, stats, "")
+
+
+def changed_stats(analyses: Analyses) -> dict[str, Any]:
+    """stats.json of the run on the changed copy, or fail saying why there is none."""
+    run, where = analyses.changed, analyses.change.describe()
+    if not run.ok:
+        fail(
+            expected=f"`python analysis.py` to run on {where}",
+            found=run.problem,
+            hint="It runs on the shipped file only: look for what assumes that exact file "
+            "(150 rows, 50 flowers per species, a row at a fixed position).",
+        )
+    data = read_stats(run.folder)
+    if data is None:
+        fail(
+            expected=f"reports/stats.json holding a JSON object after the run on {where}",
+            found="missing, or not a JSON object",
+            hint="Write stats.json from the statistics of the data you read, every run.",
+        )
+    return data
+
+
+def compare_section(
+    analyses: Analyses, stats: dict[str, Any], sections: tuple[str, ...], hint: str
+) -> None:
+    """Fail unless the sections of stats.json match the statistics recomputed from the data:
+    on the shipped data/iris.csv, then on the changed copy."""
+    what = " and ".join(sections)
+    problems = section_problems(analyses.shipped, stats, sections)
     expect(
         not problems,
-        expected=f"{' and '.join(sections)} in reports/stats.json to match data/iris.csv "
+        expected=f"{what} in reports/stats.json to match data/iris.csv "
         f"(relative tolerance {REL_TOL:g})",
-        found=shown,
+        found=listed(problems),
         hint=hint,
     )
-
-
-def png_problem(path: Path) -> str | None:
-    """Why path is not a real, non-blank PNG of at least MIN_SIDE pixels (None when it is)."""
-    data = path.read_bytes()
-    if not data.startswith(PNG_SIGNATURE):
-        return "not a PNG file (wrong signature)"
-    width = height = 0
-    idat: list[bytes] = []
-    pos = len(PNG_SIGNATURE)
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR" and len(body) >= 8:
-            width, height = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-        pos += 12 + length
-    if min(width, height) < MIN_SIDE:
-        return f"only {width}x{height} pixels"
-    try:
-        pixels = zlib.decompress(b"".join(idat))
-    except zlib.error as exc:
-        return f"its image data does not decompress ({exc})"
-    distinct = len(set(pixels))
-    return f"looks blank ({distinct} distinct byte values)" if distinct < MIN_DISTINCT else None
+    changed = changed_stats(analyses)
+    problems = section_problems(analyses.changed, changed, sections)
+    stale = not mismatches({s: stats.get(s) for s in sections}, changed, "")
+    expect(
+        not problems,
+        expected=f"{what} in reports/stats.json to follow the data: on "
+        f"{analyses.change.describe()}, the numbers of that copy (relative tolerance "
+        f"{REL_TOL:g})",
+        found=listed(problems) + (": the shipped file's numbers, unchanged" if stale else ""),
+        hint=FOLLOW_HINT,
+    )
 
 
 @pytest.mark.points(2)
@@ -171,7 +150,8 @@ def test_stats_json_written(finished_run: CleanRun) -> None:
     expect(
         not missing,
         expected=f"a JSON object with the keys {', '.join(SECTIONS)}",
-        found=f"missing {', '.join(missing)}",
+        found=f"missing {', '.join(missing)}"
+        + ("" if isinstance(data, dict) else f": it holds {json.dumps(data)[:80]}"),
         hint="README.md shows the exact layout of stats.json.",
     )
 
@@ -209,35 +189,51 @@ def section(name: str, title: str, marker_hint: str, hint: str, *keys: str) -> p
         section(
             "correlation",
             "stats.json has the Pearson correlation between every pair of features",
-            "df[FEATURES].corr() is the 4x4 Pearson correlation over all 150 rows.",
+            "df[FEATURES].corr() is the 4x4 Pearson correlation over all the rows.",
             "Correlate over the whole data set, not per species: df[FEATURES].corr().",
         ),
     ],
 )
 def test_statistics(
-    finished_run: CleanRun, stats: dict[str, Any], keys: tuple[str, ...], hint: str
+    analyses: Analyses, stats: dict[str, Any], keys: tuple[str, ...], hint: str
 ) -> None:
     """stats.json holds the statistics analysis.py computes from the data"""
-    compare_section(finished_run, stats, keys, hint=hint)
+    compare_section(analyses, stats, keys, hint=hint)
 
 
 @pytest.mark.points(2)
 @pytest.mark.hint("Save each figure with fig.savefig('reports/figures/NAME.png').")
-def test_figures_are_real_pngs(finished_run: CleanRun) -> None:
-    """analysis.py saves at least two real figures as PNG"""
-    folder = finished_run.folder / "reports" / "figures"
-    pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
-    problems = {p.name: png_problem(p) for p in pngs}
-    good = [name for name, problem in problems.items() if problem is None]
-    bad = [f"{name}: {problem}" for name, problem in problems.items() if problem]
-    found = f"{len(good)} good PNG file(s) in reports/figures/" + (
-        f"; {'; '.join(bad[:SHOWN])}" if bad else ""
-    )
+def test_figures_are_real_pngs(finished_run: CleanRun, analyses: Analyses) -> None:
+    """analysis.py draws at least two real PNG figures from the data"""
+    shipped, bad = figures(finished_run.folder / "reports" / "figures")
     expect(
-        len(good) >= 2,
+        len(shipped) >= 2,
         expected=f"at least two PNG figures of at least {MIN_SIDE}x{MIN_SIDE} pixels that are "
         "not blank in reports/figures/",
-        found=found,
+        found=f"{len(shipped)} good PNG file(s) in reports/figures/"
+        + (f"; {listed(bad)}" if bad else ""),
         hint="Draw something on each figure before saving it, and save with .png; "
         "sns.pairplot(...).figure.savefig(...) and plt.subplots() + sns.boxplot(...) work.",
+    )
+    where = analyses.change.describe()
+    if not analyses.changed.ok:
+        fail(
+            expected=f"analysis.py to draw its figures from {where}",
+            found=analyses.changed.problem,
+            hint="It runs on the shipped file only: look for what assumes that exact file.",
+        )
+    changed, bad = figures(analyses.changed.folder / "reports" / "figures")
+    same = sorted(name for name, digest in changed.items() if digest in shipped.values())
+    drawn = [name for name in changed if name not in same]
+    found = f"{len(drawn)} figure(s) changed with the data"
+    found += f"; byte for byte the same as from the shipped file: {', '.join(same)}" if same else ""
+    found += f"; {listed(bad)}" if bad else ""
+    expect(
+        len(drawn) >= 2,
+        expected=f"at least two good PNG figures that change when the data changes (drawn "
+        f"from {where})",
+        found=found,
+        hint="Draw each figure from the DataFrame analysis.py reads (sns.pairplot(df, ...)) "
+        "every run: an image saved once and copied into reports/figures/ does not show the "
+        "data.",
     )

@@ -35,6 +35,7 @@ from mlops_roadmap.checking import blocked
 
 CHECK_LABEL = "mlops-roadmap.check"
 RUN_LABEL = "mlops-roadmap.run"
+WEEK_LABEL = "mlops-roadmap.week"  # which week's checks made it (`docker ps -a --filter label=`)
 HOUSES_CSV = Path(__file__).resolve().parent / "data" / "houses.csv"
 LOG_LINES = 15  # build and container log lines kept for a failure message
 API_TIMEOUT = 600  # seconds an engine call may stay silent (a long RUN step prints nothing)
@@ -44,18 +45,38 @@ READY_TIMEOUT = 60  # seconds for the serving container to answer at all
 MARKER = "PREDICTIONS-JSON:"
 CLEANUP_TRIES = 20  # half a second apart
 START_FAILED = -1  # the exit status reported for a container that never started
-# Runs in the training image: the model the training container wrote, on the check's houses.
-PROBE = """
-import json, sys, traceback
+# The libraries a pickled model depends on: each image is asked for their versions.
+LIBRARIES = ("sklearn", "joblib", "numpy", "pandas")
+VERSIONS = """
+import importlib, json, sys
+def versions(names):
+    found = {}
+    for name in names.split(","):
+        try:
+            found[name] = str(importlib.import_module(name).__version__)
+        except Exception as exc:
+            found[name] = "not importable (" + type(exc).__name__ + ")"
+    return found
+if __name__ == "__main__":
+    print(sys.argv[2] + json.dumps(versions(sys.argv[1])))
+"""
+# Runs in the training image: the model the training container wrote, on the check's houses,
+# and the image's library versions (asked here, it costs no container of its own).
+PROBE = (
+    VERSIONS.split("if __name__")[0]
+    + """
 try:
     import joblib, pandas as pd
     model = joblib.load(sys.argv[1])
     prices = model.predict(pd.DataFrame(json.loads(sys.argv[2])))
     answer = {"predictions": [float(p) for p in prices]}
 except Exception as exc:
+    import traceback
     answer = {"error": "".join(traceback.format_exception_only(type(exc), exc)).strip()}
+answer["versions"] = versions(sys.argv[4])
 print(sys.argv[3] + json.dumps(answer))
 """
+)
 STEP = re.compile(r"Step \d+/\d+ : (\S+)")
 LAYER = re.compile(r" ---> ([0-9a-f]{12})")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the builder colours a RUN step's stderr
@@ -81,7 +102,7 @@ class Engine:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {CHECK_LABEL: "1", RUN_LABEL: self.run_id}
+        return {CHECK_LABEL: "1", RUN_LABEL: self.run_id, WEEK_LABEL: "week04"}
 
     def tag(self, kind: str) -> str:
         return f"mlops-roadmap-check/week04-{kind}:{self.run_id}"
@@ -389,7 +410,7 @@ def training_run(
     files = tuple(sorted(p.relative_to(models).as_posix() for p in models.rglob("*")))
     model: dict[str, Any] = {"error": "models/linear.joblib was not written"}
     if (models / "linear.joblib").is_file():
-        probe = [json.dumps(houses), MARKER]
+        probe = [json.dumps(houses), MARKER, ",".join(LIBRARIES)]
         options["volumes"] = {str(models): {"bind": "/check/models", "mode": "ro"}}
         command = ["/check/models/linear.joblib", *probe]
         _, out = run_to_end(
@@ -400,6 +421,31 @@ def training_run(
         failed = "python could not run in the training image: " + out[-600:]
         model = json.loads(lines[-1][len(MARKER) :]) if lines else {"error": failed}
     return TrainingRun(status, logs, models, files, model)
+
+
+def image_versions(engine: Engine, image: str) -> dict[str, str] | str:
+    """The LIBRARIES' versions Python finds in an image, or why it could not say."""
+    status, out = run_to_end(
+        engine, image, PROBE_TIMEOUT, entrypoint=["python", "-c", VERSIONS],
+        command=[",".join(LIBRARIES), MARKER], user=host_user(), network_mode="none",
+    )  # fmt: skip
+    lines = [ln for ln in out.splitlines() if ln.startswith(MARKER)]
+    if lines:
+        found: dict[str, str] = json.loads(lines[-1][len(MARKER) :])
+        return found
+    return f"python could not run in the image (exit status {status}): {out.strip()[-400:]}"
+
+
+@pytest.fixture(scope="module")
+def library_versions(
+    engine: Engine, training_build: Build, serving_build: Build, training_run: TrainingRun
+) -> dict[str, dict[str, str] | str]:
+    """What each image holds of the libraries the model's pickle depends on."""
+    serving = image_versions(engine, built(serving_build))
+    training = training_run.model.get("versions")
+    if not isinstance(training, dict):
+        training = image_versions(engine, built(training_build))
+    return {"training": training, "serving": serving}
 
 
 def free_port() -> int:

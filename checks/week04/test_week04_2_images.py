@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import LIBRARIES
 
-from mlops_roadmap.checking import blocked, expect, fail
+from mlops_roadmap.checking import blocked, expect, expect_none, fail
 
 if TYPE_CHECKING:
     from conftest import Build, Engine, Served, TrainingRun
@@ -190,6 +191,35 @@ def test_serving_predicts(
         found=f"{len(prices)} values, first ones {prices[:3]}",
         hint="Build the serving image after training, so it copies the model training just "
         "wrote; both images need the same scikit-learn version.",
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("Build both images FROM the same base and install the same pinned versions.")
+def test_same_libraries(library_versions: dict[str, dict[str, str] | str]) -> None:
+    """Both images hold the same versions of scikit-learn, joblib, numpy and pandas"""
+    training, serving = library_versions["training"], library_versions["serving"]
+    for name, found in library_versions.items():
+        if isinstance(found, str):
+            fail(
+                expected=f"Python in the {name} image to report its library versions",
+                found=found,
+                hint="Both images run Python: `docker run --rm --entrypoint python <image> -c "
+                "'import sklearn; print(sklearn.__version__)'` shows what the check asks.",
+            )
+    assert isinstance(training, dict) and isinstance(serving, dict)
+    differ = [
+        f"{lib}: {training.get(lib)} in the training image, {serving.get(lib)} in the serving image"
+        for lib in LIBRARIES
+        if training.get(lib) != serving.get(lib)
+    ]
+    expect_none(
+        differ,
+        expected="the same scikit-learn, joblib, numpy and pandas in both images: a model "
+        "pickled by one version is not guaranteed to load, or to predict the same, in another",
+        hint="Use one base image for both Dockerfiles and the same pinned requirements "
+        "(requirements-serve.txt starts with -r requirements-train.txt); copy no libraries of "
+        "your own into either image.",
     )
 
 

@@ -6,42 +6,72 @@ Runs in the learner's interpreter, never in the engine:
 
 MLFLOW_TRACKING_URI names the store. The answer is MARKER + JSON:
     {"imports": {"versions": {...}, "errors": [...]},
-     "store": {"experiment": {...} | null, "experiments": [...], "runs": [...], "error": ...}}
+     "store": {"experiment": {...} | null, "experiments": [...], "runs": [...],
+               "hashes": {NAME: [...]}, "error": ...}}
 Each finished run among the newest MAX_RUNS carries its logged models, each loaded with
-mlflow.pyfunc and its predictions on every NAME=CSV table (the price column dropped).
-Nothing here raises: each failure is reported as text where it happened.
+mlflow.pyfunc, with its signature's inputs, its final estimator (class, alpha) and its
+predictions on every NAME=CSV table (the price column dropped, the columns typed as the
+model's signature declares; the table named train is not predicted). "hashes" holds the
+digests a learner may log as data_md5 for the tables named train and test. Nothing here
+raises: each failure is reported as text where it happened.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import tempfile
 from typing import Any
 
-from mlops_probes import answer, error_text
+from mlops_probes import answer, error_text, estimator, predict, signature_inputs
 
 MODULES = {"mlflow": "mlflow", "sklearn": "scikit-learn", "pandas": "pandas"}
 TARGET = "price"
+HASHED = ("train", "test")  # the tables whose data_md5 candidates are computed
+HASHED_ONLY = ("train",)  # ... and the ones no model is asked to predict
 
 
-def read_tables(specs: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The feature frames of NAME=CSV tables, and the tables that could not be read."""
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def data_hashes(path: str, frame: Any) -> list[str]:
+    """The MD5 digests of a table a learner may call its data's hash: of the file's bytes (the
+    lesson's file_md5), of the frame as pandas writes or hashes it, with or without the price."""
     import pandas as pd
 
-    frames, errors = {}, {}
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    out = [md5(raw), md5(raw.replace(b"\r\n", b"\n"))]
+    for table in (frame, frame.drop(columns=[TARGET], errors="ignore")):
+        out.append(md5(table.to_csv(index=False).encode()))
+        for index in (True, False):
+            out.append(md5(pd.util.hash_pandas_object(table, index=index).values.tobytes()))
+    return list(dict.fromkeys(out))
+
+
+def read_tables(specs: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The feature frames of NAME=CSV tables, the data_md5 candidates of train and test, and
+    the tables that could not be read."""
+    import pandas as pd
+
+    frames, hashes, errors = {}, {}, {}
     for spec in specs:
         name, _, path = spec.partition("=")
         try:
-            frames[name] = pd.read_csv(path).drop(columns=[TARGET])
+            frame = pd.read_csv(path)
+            if name in HASHED:
+                hashes[name] = data_hashes(path, frame)
+            if name not in HASHED_ONLY:
+                frames[name] = frame.drop(columns=[TARGET], errors="ignore")
         except Exception as exc:
             errors[name] = f"cannot read {path}: {error_text(exc)}"
-    return frames, errors
+    return frames, hashes, errors
 
 
 def model_facts(logged: Any, frames: dict[str, Any]) -> dict[str, Any]:
     """One logged model: what its MLmodel declares, and its predictions once reloaded."""
     import mlflow
-    import numpy as np
 
     facts: dict[str, Any] = {
         "id": logged.model_id,
@@ -60,10 +90,11 @@ def model_facts(logged: Any, frames: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as scratch:
             try:
                 model = mlflow.pyfunc.load_model(logged.model_uri, dst_path=scratch)
+                facts["inputs"] = signature_inputs(model)
+                facts["estimator"] = estimator(model)
                 for name, frame in frames.items():
                     stage = f"predicting {name}"
-                    values = np.asarray(model.predict(frame), dtype=float).reshape(-1)
-                    facts["predictions"][name] = [float(v) for v in values]
+                    facts["predictions"][name] = predict(model, frame)
             except Exception as exc:
                 # Name the model's own files, not their passing copy.
                 where = str(logged.artifact_location).removeprefix("file://")
@@ -102,7 +133,7 @@ def store_facts(experiment_name: str, max_runs: int, specs: list[str]) -> dict[s
     by_run: dict[str, list[Any]] = {}
     for model in sorted(logged, key=lambda m: m.creation_timestamp or 0, reverse=True):
         by_run.setdefault(model.source_run_id or "", []).append(model)
-    frames, table_errors = read_tables(specs)
+    frames, hashes, table_errors = read_tables(specs)
     answer_runs, loaded = [], 0
     for run in runs:
         facts = run_facts(run)
@@ -117,6 +148,7 @@ def store_facts(experiment_name: str, max_runs: int, specs: list[str]) -> dict[s
             "artifacts": experiment.artifact_location,
         },
         "runs": answer_runs,
+        "hashes": hashes,
         "table_errors": table_errors,
     }
 

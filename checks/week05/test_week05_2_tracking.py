@@ -1,8 +1,10 @@
 """Week 5: the tracking store holds finished runs of ames-housing, each reproducible.
 
 The `facts` fixture (conftest.py) gathered everything in the learner's interpreter: runs,
-their params, metrics, tags and logged models, and each model's predictions on the learner's
-data/raw/test.csv and on the check's holdout. RMSEs are computed here in plain Python.
+their params, metrics, tags and logged models (each with its signature's inputs and its final
+estimator), each model's predictions on the learner's data/raw/test.csv and on the check's
+holdout (fed as its signature types them), and the hashes of data/raw/train.csv and test.csv a
+run may log as data_md5. Scores are computed here in plain Python.
 """
 
 from __future__ import annotations
@@ -13,10 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import (
+    hash_problems,
+    label,
+    newest_model,
+    param_problems,
+    prices_of,
+    score_problems,
+)
 
-from mlops_checks import HOLDOUT_CSV
-from mlops_checks.mlflow_probe import FIRST_IMPORT, Facts, readable_store
-from mlops_checks.scores import REL_TOL, read_prices, rmse
+from mlops_checks import HOLDOUT, TARGET
+from mlops_checks.mlflow_probe import (
+    FIRST_IMPORT,
+    SCORES,
+    Facts,
+    logged_rmse,
+    named_scores,
+    readable_store,
+)
+from mlops_checks.scores import REL_TOL, rmse
+from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.checking import blocked, expect, expect_none, fail
 
 EXPERIMENT = "ames-housing"
@@ -30,12 +48,7 @@ SEE_RUNS = "Look at the runs with `mlflow ui` (after `source env.sh`)"
 pytestmark = pytest.mark.timeout(360)  # room for the probe (240 s at most) in the first check
 
 
-def label(run: dict[str, Any]) -> str:
-    return f"run {run['name']!r} ({run['id'][:8]})"
-
-
-def newest_model(run: dict[str, Any]) -> dict[str, Any] | None:
-    return run["models"][0] if run["models"] else None
+METRIC_NAMES = "rmse, mae and r2 (or test_rmse, test_mae, test_r2)"
 
 
 def scored(runs: list[dict[str, Any]], table: str) -> list[tuple[dict[str, Any], list[float]]]:
@@ -43,7 +56,7 @@ def scored(runs: list[dict[str, Any]], table: str) -> list[tuple[dict[str, Any],
     out = []
     for run in runs:
         model = newest_model(run)
-        if "rmse" in run["metrics"] and model and table in model["predictions"]:
+        if logged_rmse(run["metrics"]) is not None and model and table in model["predictions"]:
             out.append((run, model["predictions"][table]))
     return out
 
@@ -92,24 +105,73 @@ def test_two_finished_runs(experiment: dict[str, Any]) -> None:
 
 
 @pytest.mark.points(1)
-@pytest.mark.hint("mlflow.log_params(...), mlflow.log_metric('rmse', ...), mlflow.set_tags(...).")
+@pytest.mark.hint("mlflow.log_params(...), mlflow.log_metrics(metrics), mlflow.set_tags(...).")
 def test_runs_log_params_metric_tags(finished_runs: list[dict[str, Any]]) -> None:
-    """Each finished run logs parameters, the metric rmse and the tags git_commit and data_md5"""
+    """Each finished run logs parameters, rmse, mae, r2 and the tags git_commit and data_md5"""
     problems = []
     for run in finished_runs:
         missing = [t for t in TAGS if not run["tags"].get(t)]
+        scores = named_scores(run["metrics"])
+        lacking = [s for s in SCORES if s not in scores]
         if not run["params"]:
             problems.append(f"{label(run)} has no parameters")
-        if not isinstance(run["metrics"].get("rmse"), (int, float)):
-            problems.append(f"{label(run)} has no metric 'rmse' (it has {sorted(run['metrics'])})")
+        if lacking:
+            problems.append(
+                f"{label(run)} has no metric {' or '.join(lacking)} (it has "
+                f"{', '.join(sorted(run['metrics'])) or 'none'})"
+            )
         if missing:
             problems.append(f"{label(run)} has no tag {' or '.join(missing)}")
     expect_none(
         problems,
-        expected="every finished run with parameters (model, alpha...), the metric 'rmse' and "
-        "the tags git_commit and data_md5",
-        hint="Log them inside `with mlflow.start_run():`; delete broken old runs in the MLflow UI "
-        "(deleted runs are not checked).",
+        expected="every finished run with parameters (model, alpha, features), the test-set "
+        f"metrics {METRIC_NAMES} and the tags git_commit and data_md5",
+        hint="Log them inside `with mlflow.start_run():` (mlflow.log_metrics(metrics) logs all "
+        "three scores train.py computes); delete broken old runs in the MLflow UI (deleted "
+        "runs are not checked).",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("data_md5 = file_md5(TRAIN_CSV); log the parameters the pipeline was built with.")
+def test_runs_record_their_provenance(
+    finished_runs: list[dict[str, Any]], experiment: dict[str, Any]
+) -> None:
+    """Each run's data_md5 hashes data/raw/train.csv, and its parameters are its model's"""
+    hashes = experiment.get("hashes") or {}
+    if "train" not in hashes:
+        fail(
+            expected="data/raw/train.csv, the training data the runs' data_md5 must hash",
+            found=(experiment.get("table_errors") or {}).get("train", "no such file"),
+            hint="The scaffold ships data/raw/train.csv: restore it (it is read, never written).",
+        )
+    problems = []
+    for run in finished_runs:
+        problems += hash_problems(run, hashes, "data/raw")
+        model = newest_model(run)
+        problems += param_problems(run, model) if model and "estimator" in model else []
+    expect_none(
+        problems,
+        expected="every finished run's data_md5 to be the MD5 of data/raw/train.csv (the data "
+        "it trained on), and its parameters to describe its logged model (features, alpha, "
+        "model type)",
+        hint=provenance_hint(problems),
+    )
+
+
+def provenance_hint(problems: list[str]) -> str:
+    """The hint for what actually went wrong: the hash, or the parameters."""
+    hashes = [p for p in problems if "data_md5" in p]
+    if hashes and len(hashes) == len(problems):
+        return (
+            "Tag data_md5 with file_md5(TRAIN_CSV), the file the pipeline is fitted on, at run "
+            "time (not the test set, not a value pasted in); if train.csv changed since, delete "
+            "the older runs."
+        )
+    return (
+        "Log the values the pipeline was built with (args.alpha passed to Ridge(alpha=...), "
+        '",".join(x_train.columns) for the features), not constants; '
+        + ("and tag data_md5 with file_md5(TRAIN_CSV)." if hashes else "delete older runs.")
     )
 
 
@@ -138,17 +200,17 @@ def test_runs_log_models(finished_runs: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("Compute rmse on data/raw/test.csv with the very pipeline you log.")
+@pytest.mark.hint("Compute the metrics on data/raw/test.csv with the very pipeline you log.")
 def test_models_reproduce_rmse(finished_runs: list[dict[str, Any]], week_dir: Path) -> None:
-    """Each logged model, loaded back, gives its run's rmse on data/raw/test.csv"""
+    """Each logged model, loaded back, scores what its run logged on data/raw/test.csv"""
     test_csv = week_dir / "data" / "raw" / "test.csv"
-    if not test_csv.is_file():
+    prices = prices_of(test_csv)
+    if prices is None:
         fail(
-            expected=f"{test_csv}, the test set the runs were scored on",
-            found="no such file",
+            expected=f"{test_csv}, the test set the runs were scored on, with its price column",
+            found="no such file" if not test_csv.is_file() else "it cannot be read",
             hint="The scaffold ships data/raw/test.csv: restore it (it is read, never written).",
         )
-    prices = read_prices(test_csv)
     problems = [
         f"{label(run)}: {model['error']}"
         for run in finished_runs
@@ -156,26 +218,29 @@ def test_models_reproduce_rmse(finished_runs: list[dict[str, Any]], week_dir: Pa
     ]
     broken = bool(problems)
     pairs = scored(finished_runs, "test")
-    for run, predicted in pairs:
-        found, logged = rmse(prices, predicted), run["metrics"]["rmse"]
-        if not math.isclose(found, logged, rel_tol=REL_TOL):
-            problems.append(f"{label(run)} logged rmse {logged:,.2f}, its model gives {found:,.2f}")
+    for run, _ in pairs:
+        problems += score_problems(run, prices)
     expect(
         pairs and not problems,
-        expected=f"the models of the finished runs, loaded with mlflow.pyfunc, to give the "
-        f"logged rmse on {test_csv.name} (relative tolerance {REL_TOL:g})",
+        expected="the models of the finished runs, loaded with mlflow.pyfunc and fed the test "
+        f"rows as their signatures type them, to score the logged {METRIC_NAMES} on "
+        f"{test_csv.name} (relative tolerance {REL_TOL:g})",
         found="; ".join(problems) or "no finished run with both a model and an rmse metric",
         hint="A logged model must load: its files live under the experiment's artifact "
         "location (mlruns/); delete runs whose model is gone and run train.py again."
         if broken
-        else "RMSE is sqrt(mean((price - prediction)^2)) on data/raw/test.csv, computed with "
-        "the fitted pipeline you then log; do not refit after logging.",
+        else "Score the test set (data/raw/test.csv, not the training data) with the fitted "
+        "pipeline you then log, and log those numbers: RMSE is sqrt(mean((price - "
+        "prediction)^2)), MAE mean(|price - prediction|), R² 1 - SS_res/SS_tot; do not refit "
+        "after logging.",
     )
 
 
 @pytest.mark.points(2)
 @pytest.mark.hint("Keep the week 2 preprocessing: scale numbers, one-hot encode the text columns.")
-def test_best_model_predicts_unseen_houses(finished_runs: list[dict[str, Any]]) -> None:
+def test_best_model_predicts_unseen_houses(
+    finished_runs: list[dict[str, Any]], held_out: HeldOut
+) -> None:
     """The run with the lowest rmse has a model that predicts unseen houses well (holdout RMSE)"""
     pairs = scored(finished_runs, "holdout")
     if not pairs:
@@ -183,14 +248,14 @@ def test_best_model_predicts_unseen_houses(finished_runs: list[dict[str, Any]]) 
             "no finished run has both an rmse metric and a model that predicts",
             hint="Make the checks on logged metrics and models pass first.",
         )
-    best, predicted = min(pairs, key=lambda pair: pair[0]["metrics"]["rmse"])
-    prices = read_prices(HOLDOUT_CSV)
+    best, predicted = min(pairs, key=lambda pair: logged_rmse(pair[0]["metrics"]) or math.inf)
+    prices = held_out.column(HOLDOUT, TARGET)
     found = rmse(prices, predicted)
+    logged = logged_rmse(best["metrics"]) or 0.0
     expect(
         found <= MAX_HOLDOUT_RMSE,
-        expected=f"the best run's model ({label(best)}, logged rmse "
-        f"{best['metrics']['rmse']:,.0f}) to have an RMSE of at most ${MAX_HOLDOUT_RMSE:,.0f} "
-        f"on {len(prices)} houses it has never seen",
+        expected=f"the best run's model ({label(best)}, logged rmse {logged:,.0f}) to have an "
+        f"RMSE of at most ${MAX_HOLDOUT_RMSE:,.0f} on {len(prices)} houses it has never seen",
         found=f"an RMSE of ${found:,.0f}",
         hint="Train on data/raw/train.csv with all 13 feature columns; a very large alpha "
         "underfits.",

@@ -2,7 +2,9 @@
 
 train.py runs in a fresh copy of the week folder (no mlflow.db, no mlruns/) with
 MLFLOW_TRACKING_URI pointing at a new SQLite file in that copy, so the learner's own store and
-server are never written to; then probe_tracking.py reads what the run logged.
+server are never written to; the copy's data is changed first (train.csv's rows shuffled, a
+fifth of test.csv left out), so that only a data_md5 and metrics computed from the files match
+it. Then probe_tracking.py reads what the run logged, and it is judged as the store's runs are.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import hash_problems, newest_model, param_problems, score_problems
 
-from mlops_roadmap.checking import expect, fail
+from mlops_roadmap.checking import expect, expect_none, fail
 
 if TYPE_CHECKING:
     from conftest import CleanTraining
@@ -23,7 +26,7 @@ pytestmark = pytest.mark.timeout(540)  # the training run, then the probe (240 s
 @pytest.mark.points(2)
 @pytest.mark.hint("Run `python train.py` from the week folder and fix the first error.")
 def test_train_logs_a_run(clean_training: CleanTraining) -> None:
-    """python train.py logs a finished run with its model, from a clean start"""
+    """python train.py logs a finished run with its model, from a clean start on changed data"""
     done = clean_training
     if done.timed_out:
         fail(
@@ -60,4 +63,18 @@ def test_train_logs_a_run(clean_training: CleanTraining) -> None:
         ),
         hint="mlflow.set_experiment('ames-housing'); log everything inside "
         "`with mlflow.start_run():`, the model with mlflow.sklearn.log_model(..., name='model').",
+    )
+    run = good[0]  # the newest
+    problems = hash_problems(run, store.get("hashes") or {}, "the copy's data/raw")
+    model = newest_model(run)
+    problems += param_problems(run, model) if model and "estimator" in model else []
+    problems += score_problems(run, done.test_prices) if done.test_prices is not None else []
+    expect_none(
+        problems,
+        expected=f"the run to describe the data it was given ({done.changed}): data_md5 the "
+        "MD5 of that train.csv, its metrics its model's scores on that test.csv, its "
+        "parameters its model's",
+        hint="Compute everything at run time from the files: data_md5 = file_md5(TRAIN_CSV), "
+        "the metrics from pipeline.predict(x_test) on data/raw/test.csv, the parameters from "
+        "the options the pipeline was built with; nothing pasted from an earlier run.",
     )

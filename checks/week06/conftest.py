@@ -8,17 +8,20 @@ probe_promote.py runs promote.py, and `mlflow models serve` serves the champion
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlops_checks import HOLDOUT_CSV, mlflow_probe, model_serving
+from mlops_checks import HOLDOUT, TARGET, mlflow_probe, model_serving
 from mlops_checks.mlflow_probe import FIRST_IMPORT, MARKER, Facts
-from mlops_checks.model_serving import Served
+from mlops_checks.model_serving import Served, cell
 from mlops_roadmap import tracking
+from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.checking import blocked
 from mlops_roadmap.fixtures import CleanCopy, Run
 from mlops_roadmap.tracking import Store
@@ -59,10 +62,12 @@ def libraries() -> str:
 
 
 @pytest.fixture(scope="session")
-def facts(run: Run, learner_python: Path, week_dir: Path, store: Store) -> Facts:
+def facts(run: Run, learner_python: Path, week_dir: Path, store: Store, held_out: HeldOut) -> Facts:
     """One probe run: the imports, then (when the store is there) the model and its champion."""
     problem = tracking.store_problem(store)
-    args = ["--imports-only"] if problem else [f"holdout={HOLDOUT_CSV}"]
+    holdout = held_out.features(HOLDOUT, drop=[TARGET])  # the prices stay with the check
+    test = week_dir / "data" / "raw" / "test.csv"
+    args = ["--imports-only"] if problem else [f"holdout={holdout}", f"test={test}"]
     answer = run_probe(run, learner_python, "probe_registry.py", store.uri, week_dir, args)
     return Facts(store, problem, answer)
 
@@ -127,6 +132,36 @@ def promotion(
     return {**answer, "sabotage": sabotage}
 
 
+# JSON numbers as a client reading the model's signature writes them (pandas reads 1656.0 as a
+# double column, 1656 as a long one).
+AS_SIGNATURE: dict[str, Callable[[str], Any]] = {
+    "DataType.double": float,
+    "DataType.float": float,
+    "DataType.long": int,
+    "DataType.integer": int,
+    "DataType.string": str,
+}
+
+
+def typed_payload(path: Path, inputs: list[dict[str, str]]) -> bytes:
+    """The rows of a features CSV as a dataframe_split request, each value typed as the
+    champion's signature declares its column (as the CSV reads, for columns it does not name)."""
+    kinds = {i["name"]: AS_SIGNATURE.get(i["type"]) for i in inputs}
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    columns = list(rows[0]) if rows else []
+
+    def value(column: str, text: str) -> Any:
+        kind = kinds.get(column)
+        try:
+            return kind(float(text)) if kind is int else kind(text) if kind else cell(text)
+        except ValueError:
+            return cell(text)
+
+    data = [[value(c, row[c]) for c in columns] for row in rows]
+    return json.dumps({"dataframe_split": {"columns": columns, "data": data}}).encode()
+
+
 @pytest.fixture(scope="module")
 def served(
     champion: dict[str, Any],
@@ -134,10 +169,11 @@ def served(
     learner_python: Path,
     week_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    held_out: HeldOut,
 ) -> Served:
     """The champion asked over HTTP: the learner's server when env.sh names one (SERVING_URL),
     else `mlflow models serve` started, asked and stopped here."""
-    payload, _ = model_serving.table_payload(HOLDOUT_CSV)
+    payload = typed_payload(held_out.features(HOLDOUT, drop=[TARGET]), champion.get("inputs", []))
     declared = tracking.env_value(week_dir, "SERVING_URL")
     if declared is not None:
         url, raw, origin = declared

@@ -8,21 +8,47 @@ MLFLOW_TRACKING_URI names the store. The answer is MARKER + JSON:
     {"imports": {"versions": {...}, "errors": [...]},
      "store": {"model": {...} | null, "models": [...], "versions": [...],
                "champion": {...} | null, "error": ...}}
-Each version carries its source run's status, params and metrics; the version the alias points
-to is loaded with mlflow.pyfunc (models:/MODEL@ALIAS) and predicts every NAME=CSV table (the
-price column dropped). Nothing here raises: each failure is reported as text where it happened.
+Each version carries its source run's status, params and metrics, and (the newest MAX_VERSIONS)
+its predictions on the table named test: the evidence promote.py must decide by. The version
+the alias points to is loaded with mlflow.pyfunc (models:/MODEL@ALIAS), with its signature's
+inputs, and predicts every other NAME=CSV table. Tables lose their price column and are typed
+as each model's signature declares. Nothing here raises: each failure is reported as text
+where it happened.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
-from mlops_probes import answer, error_text
+from mlops_probes import answer, error_text, predict, signature_inputs
 
 MODULES = {"mlflow": "mlflow", "sklearn": "scikit-learn", "pandas": "pandas", "uvicorn": "uvicorn"}
 TARGET = "price"
+EVIDENCE = "test"  # the table every version predicts (the champion predicts the others)
+MAX_VERSIONS = 20  # newest versions scored: bounds the probe's time
+
+
+def read_table(path: str) -> Any:
+    import pandas as pd
+
+    return pd.read_csv(path).drop(columns=[TARGET], errors="ignore")
+
+
+def loaded(uri: str, where: str, work: Callable[[Any], None]) -> str:
+    """Load ``uri`` with mlflow.pyfunc into a temporary folder (loaded in place, a local model
+    gets a file written next to it) and run ``work`` on it; the error, naming the model's own
+    files, or ''."""
+    import mlflow
+
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            work(mlflow.pyfunc.load_model(uri, dst_path=scratch))
+        except Exception as exc:
+            return error_text(exc).replace(scratch, where.removeprefix("file://"))
+    return ""
 
 
 def version_facts(client: Any, version: Any) -> dict[str, Any]:
@@ -47,43 +73,48 @@ def version_facts(client: Any, version: Any) -> dict[str, Any]:
     return facts
 
 
+def files_of(client: Any, model: str, version: str, source: str) -> str:
+    """Where a version's files are, for messages (its source when that cannot be asked)."""
+    try:
+        return str(client.get_model_version_download_uri(model, version))
+    except Exception:
+        return source
+
+
+def scored(client: Any, facts: dict[str, Any], model: str, frame: Any) -> dict[str, Any]:
+    """``facts`` of one version with its predictions on the evidence table, or why not."""
+
+    def work(loaded_model: Any) -> None:
+        facts["predictions"] = predict(loaded_model, frame)
+
+    where = files_of(client, model, facts["version"], str(facts["source"]))
+    error = loaded(f"models:/{model}/{facts['version']}", where, work)
+    return {**facts, "predict_error": error} if error else facts
+
+
 def champion_facts(client: Any, model: str, alias: str, specs: list[str]) -> dict[str, Any] | None:
     """The version ``alias`` points to, loaded by alias, and its predictions on each table."""
-    import mlflow
-    import numpy as np
-    import pandas as pd
-
     try:
         version = client.get_model_version_by_alias(model, alias)
     except Exception:
         return None
     uri = f"models:/{model}@{alias}"
     facts: dict[str, Any] = {"version": str(version.version), "uri": uri, "predictions": {}}
-    stage = "mlflow.pyfunc.load_model"
-    # Into a temporary folder: loaded in place, a local model gets a file written next to it.
-    try:
-        where = str(client.get_model_version_download_uri(model, version.version))
-    except Exception:
-        where = str(version.source)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            try:
-                loaded = mlflow.pyfunc.load_model(uri, dst_path=scratch)
-                for spec in specs:
-                    name, _, path = spec.partition("=")
-                    stage = f"reading {path}"
-                    frame = pd.read_csv(path).drop(columns=[TARGET])
-                    stage = f"predicting {name}"
-                    values = np.asarray(loaded.predict(frame), dtype=float).reshape(-1)
-                    facts["predictions"][name] = [float(v) for v in values]
-            except Exception as exc:
-                # Name the model's own files, not their passing copy.
-                text = error_text(exc).replace(scratch, where.removeprefix("file://"))
-                raise RuntimeError(text) from None
-    except Exception as exc:
-        text = error_text(exc).removeprefix("RuntimeError: ")
-        facts["error"] = f"{stage} failed: {text}"
-    return facts
+    where = files_of(client, model, str(version.version), str(version.source))
+    stage = ["mlflow.pyfunc.load_model"]
+
+    def work(loaded_model: Any) -> None:
+        facts["inputs"] = signature_inputs(loaded_model)
+        for spec in specs:
+            name, _, path = spec.partition("=")
+            if name != EVIDENCE:
+                stage[0] = f"reading {path}"
+                frame = read_table(path)
+                stage[0] = f"predicting {name}"
+                facts["predictions"][name] = predict(loaded_model, frame)
+
+    error = loaded(uri, where, work)
+    return {**facts, "error": f"{stage[0]} failed: {error}"} if error else facts
 
 
 def store_facts(model: str, alias: str, specs: list[str]) -> dict[str, Any]:
@@ -94,14 +125,24 @@ def store_facts(model: str, alias: str, specs: list[str]) -> dict[str, Any]:
     if not found:
         return {"model": None, "models": sorted(m.name for m in client.search_registered_models())}
     versions = client.search_model_versions(f"name = '{model}'")
+    facts = sorted((version_facts(client, v) for v in versions), key=lambda v: int(v["version"]))
+    evidence = [path for name, _, path in (s.partition("=") for s in specs) if name == EVIDENCE]
+    evidence_error = ""
+    if evidence:
+        try:
+            frame = read_table(evidence[0])
+        except Exception as exc:
+            evidence_error = f"cannot read {evidence[0]}: {error_text(exc)}"
+        else:
+            newest = facts[-MAX_VERSIONS:]
+            facts = facts[: -len(newest)] + [scored(client, v, model, frame) for v in newest]
     return {
         "model": {
             "name": model,
             "aliases": {k: str(v) for k, v in (found[0].aliases or {}).items()},
         },
-        "versions": sorted(
-            (version_facts(client, v) for v in versions), key=lambda v: int(v["version"])
-        ),
+        "versions": facts,
+        "evidence_error": evidence_error,
         "champion": champion_facts(client, model, alias, specs),
     }
 

@@ -1,9 +1,14 @@
 """Week 9: bad requests get 422 naming the field, malformed JSON a 4xx, and an internal error
 a JSON 500 that leaks nothing.
 
-Every request goes to the one running app (the `http` fixture). The internal error comes from
-the scaffold's debug route, GET /debug/error, which exists because the checks start the app
-with ENABLE_DEBUG_ROUTES=1 (the lesson says so).
+Every request goes to the one running app (the `http` fixture), each time one thing wrong in an
+otherwise valid house of the data set: values just past the limits the lesson sets (1 to 1000
+houses, quality and condition 1 to 10, years 1800 to 2100, positive areas, counts never
+negative), mistyped and missing fields, unknown categories and fields. The 422 may take any
+common shape (FastAPI's `detail` list of `loc`s, dotted paths such as `houses.0.area`, the
+lesson's `{"errors": [{"field": ...}]}`). The internal error comes from the scaffold's debug
+route, GET /debug/error, which exists because the checks start the app with
+ENABLE_DEBUG_ROUTES=1 (the lesson says so).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from mlops_roadmap.checking import expect, expect_none, fail
 
 pytestmark = pytest.mark.timeout(420)
 House = dict[str, Any]
+BATCH_LIMIT = 1000
+FORBID = 'model_config = ConfigDict(extra="forbid") on House'
+BATCH = "houses: list[House] = Field(min_length=1, max_length=1000)"
 
 
 def without(field: str) -> Callable[[House], House]:
@@ -29,58 +37,133 @@ def changed(field: str, value: Any) -> Callable[[House], House]:
     return lambda house: {**house, field: value}
 
 
-# (what is wrong, how the house is changed, the field the 422 must name)
-BAD_HOUSES: list[tuple[str, Callable[[House], House], str]] = [
-    ("area missing", without("area"), "area"),
-    ("neighborhood missing", without("neighborhood"), "neighborhood"),
-    ('area "big" (text)', changed("area", "big"), "area"),
-    ('overall_qual "six" (text)', changed("overall_qual", "six"), "overall_qual"),
-    ("neighborhood 42 (a number)", changed("neighborhood", 42), "neighborhood"),
-    ("area -100", changed("area", -100), "area"),
-    ("overall_qual 11 (the scale is 1 to 10)", changed("overall_qual", 11), "overall_qual"),
-    ("year_built 3000", changed("year_built", 3000), "year_built"),
-    ("bedrooms -1", changed("bedrooms", -1), "bedrooms"),
-    ('neighborhood "Atlantis" (not in Ames)', changed("neighborhood", "Atlantis"), "neighborhood"),
-    ('building_type "Castle"', changed("building_type", "Castle"), "building_type"),
-    ("an unexpected field pool_area: 40", lambda h: {**h, "pool_area": 40}, "pool_area"),
-]
-BAD_BODIES: list[tuple[str, Any, str]] = [
-    ('{"houses": []} (an empty batch)', {"houses": []}, "houses"),
-    ("{} (no houses at all)", {}, "houses"),
-]
+def past(field: str, value: Any, limit: str) -> tuple[str, Callable[[House], House], str, str]:
+    """A value just past a limit the lesson sets, and the Field(...) rule that rejects it."""
+    return (f"{field} {value}", changed(field, value), field, f"Field({limit}) on {field}")
 
 
-def names_field(response: Any, field: str) -> bool:
-    """Whether a 422 answer names the field: in a `loc` of FastAPI's `detail` list, else
-    anywhere in the body as a quoted JSON string."""
+def category(field: str, value: Any) -> tuple[str, Callable[[House], House], str, str]:
+    return (f"{field} {json.dumps(value)} (not one of its categories)", changed(field, value),
+            field, f"a Literal of the known values for {field}")  # fmt: skip
+
+
+# (what is wrong, how a valid house is changed, the field the 422 must name, the fix when the
+# app accepts it)
+BAD_HOUSES: list[tuple[str, Callable[[House], House], str, str]] = [
+    ("area missing", without("area"), "area", "area: float with no default"),
+    ("neighborhood missing", without("neighborhood"), "neighborhood",
+     "neighborhood with no default"),
+    ('area "big" (text)', changed("area", "big"), "area", "area: float"),
+    ('overall_qual "six" (text)', changed("overall_qual", "six"), "overall_qual",
+     "overall_qual: int"),
+    category("neighborhood", 42),
+    past("area", -100, "gt=0"),
+    past("area", 0, "gt=0"),
+    past("lot_area", 0, "gt=0"),
+    past("total_bsmt_sf", -1, "ge=0"),
+    past("overall_qual", 0, "ge=1, le=10"),
+    past("overall_qual", 11, "ge=1, le=10"),
+    past("overall_cond", 0, "ge=1, le=10"),
+    past("overall_cond", 11, "ge=1, le=10"),
+    past("year_built", 1799, "ge=1800, le=2100"),
+    past("year_built", 3000, "ge=1800, le=2100"),
+    past("year_remod", 2101, "ge=1800, le=2100"),
+    past("bedrooms", -1, "ge=0"),
+    past("full_bath", -1, "ge=0"),
+    past("garage_cars", -1, "ge=0"),
+    past("fireplaces", -1, "ge=0"),
+    category("neighborhood", "Atlantis"),
+    category("building_type", "Castle"),
+    ("an unexpected field pool_area: 40", lambda h: {**h, "pool_area": 40}, "pool_area", FORBID),
+]  # fmt: skip
+
+
+def bad_bodies(house: House) -> list[tuple[str, Any, str, str]]:
+    return [
+        ('{"houses": []} (an empty batch)', {"houses": []}, "houses", BATCH),
+        ("{} (no houses at all)", {}, "houses", "houses with no default"),
+        (
+            f"{BATCH_LIMIT + 1:,} houses (the limit is {BATCH_LIMIT:,})",
+            {"houses": [house] * (BATCH_LIMIT + 1)},
+            "houses",
+            BATCH,
+        ),
+    ]
+
+
+UNNAMED = (
+    "Your 422 body does not say which field failed: keep FastAPI's default "
+    '{"detail": [{"loc": [...], ...}]}, or name each failing field in your own errors, e.g. '
+    '{"errors": [{"field": "houses.0.area", "message": "..."}]}.'
+)
+NOT_422 = (
+    "Answer invalid input with 422, FastAPI's own status for a body that fails validation "
+    "(a handler for RequestValidationError must keep it)."
+)
+
+
+def problem(
+    what: str, field: str, fix: str, response: Any, fields: tuple[str, ...]
+) -> tuple[str, str] | None:
+    """(what went wrong, the fix in app/schemas.py or the hint for it), or None when the
+    answer is a 422 naming ``field``."""
+    status = response.status_code
+    if status == 422:
+        if api.field_named(response.text, field, fields):
+            return None
+        return f"{what}: 422 without naming {field}: {compact(response.text)}", UNNAMED
+    if status >= 500:
+        return f"{what}: status {status} (the app failed on it)", fix
+    if status == 200:
+        return f"{what}: status 200 (accepted)", fix
+    return f"{what}: status {status}", NOT_422
+
+
+def hint_for(fixes: list[str]) -> str:
+    """The schema fixes for what was accepted, then the other hints, each once."""
+    schema = [f for f in dict.fromkeys(fixes) if f not in (UNNAMED, NOT_422)]
+    others = [h for h in dict.fromkeys(fixes) if h in (UNNAMED, NOT_422)]
+    parts = [f"In app/schemas.py: {'; '.join(schema[:4])}."] if schema else []
+    return " ".join(parts + others)
+
+
+def compact(text: str, limit: int = 300) -> str:
+    """A 422 body without the request values it echoes (`input`), so that what names the
+    fields fits in the message."""
     try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
-        detail = None
-    if isinstance(detail, list) and all(isinstance(d, dict) and "loc" in d for d in detail):
-        return any(field in [str(part) for part in d["loc"]] for d in detail)
-    return f'"{field}"' in response.text
+        body = json.loads(text)
+    except ValueError:
+        return api.quote(text, limit)
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "..." if k in ("input", "ctx") else strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return api.quote(json.dumps(strip(body)), limit)
 
 
 @pytest.mark.points(3)
 def test_invalid_input_gets_422(http: api.Http, houses: list[House]) -> None:
     """Missing, mistyped, out-of-range and unexpected fields get 422 naming the field"""
-    cases = [(what, {"houses": [change(houses[0])]}, field) for what, change, field in BAD_HOUSES]
-    problems = []
-    for what, body, field in [*cases, *BAD_BODIES]:
-        response = http.post("/predict", json=body)
-        if response.status_code != 422:
-            problems.append(f"{what}: status {response.status_code}")
-        elif not names_field(response, field):
-            problems.append(f"{what}: 422 without naming {field}: {api.quote(response.text, 160)}")
+    fields = tuple(houses[0])
+    cases = [
+        (what, {"houses": [change(houses[0])]}, field, fix)
+        for what, change, field, fix in BAD_HOUSES
+    ]
+    found = []
+    for what, body, field, fix in [*cases, *bad_bodies(houses[0])]:
+        wrong = problem(what, field, fix, http.post("/predict", json=body), fields)
+        if wrong is not None:
+            found.append(wrong)
     expect_none(
-        problems,
+        api.listed([text for text, _ in found], 4),
         expected="POST /predict to answer 422 naming the failing field for each bad house "
-        "(one field wrong in an otherwise valid house) and for an empty batch",
-        hint="In app/schemas.py: model_config = ConfigDict(extra='forbid'), a Field(...) range "
-        "on every number (area > 0, quality 1-10, years 1800-2100, counts >= 0), Literal types "
-        "for neighborhood and building_type, and houses: list[House] = Field(min_length=1, "
-        "max_length=1000).",
+        "(one thing wrong in an otherwise valid house), for an empty batch and for one past "
+        f"the limit of {BATCH_LIMIT:,} houses",
+        hint=hint_for([fix for _, fix in found]),
     )
 
 
@@ -119,7 +202,8 @@ def test_internal_error_is_json_500(http: api.Http) -> None:
         expected=f"GET {api.ERROR_ROUTE} (it raises RuntimeError) to answer 500 with a JSON "
         "object and no traceback or exception text in the body",
         found=f"status {response.status_code}, content-type "
-        f"{response.headers.get('content-type', '(none)')}: {api.quote(response.text)}"
+        f"{response.headers.get('content-type', '(none)')}: "
+        + (api.excerpt(response.text, leaks[0]) if leaks else api.quote(response.text))
         + (f" (it shows {', '.join(map(json.dumps, leaks))})" if leaks else ""),
         hint="Add @app.exception_handler(Exception) that logs the error with log.exception and "
         'returns JSONResponse(status_code=500, content={"detail": "internal server error"}).',

@@ -20,6 +20,7 @@ from mlops_roadmap.checking import expect, expect_file, expect_none, fail
 
 pytestmark = pytest.mark.timeout(420)
 MIN_QUERIES = 3
+SCRAPE_SECONDS = 15  # the lesson: scrape the API every 15 seconds
 TARGET = re.compile(r"[A-Za-z0-9_.-]+:\d{1,5}")
 BUILT_IN_SOURCES = {"-- Grafana --", "grafana", "-- Mixed --", "-- Dashboard --"}
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -58,17 +59,20 @@ def test_prometheus_config(week_dir: Path, run: Callable[..., Any]) -> None:
         found=f"metrics_path {metrics_path}, targets {targets or 'none'}",
         hint=JOB_HINT,
     )
+    config = monitoring.read_yaml(path)
+    interval = job.get("scrape_interval", (config.get("global") or {}).get("scrape_interval"))
+    expect(
+        monitoring.seconds(str(interval or "1m")) == SCRAPE_SECONDS,
+        expected=f"job {monitoring.JOB} scraped every {SCRAPE_SECONDS} seconds (its own "
+        "scrape_interval, else the global one)",
+        found=f"every {interval or '1m (Prometheus default)'}",
+        hint="Keep the scaffold's global scrape_interval: 15s, or give the job "
+        "scrape_interval: 15s.",
+    )
 
 
-@pytest.mark.requires("promtool")
-@pytest.mark.points(2)
-def test_dashboard_queries(
-    week_dir: Path,
-    scrapes: monitoring.Traffic,
-    run: Callable[..., Any],
-    tmp_path: Path,
-) -> None:
-    """Every Grafana dashboard query is valid PromQL naming a metric the app exports"""
+def dashboard_queries(week_dir: Path) -> list[monitoring.Query]:
+    """Every query of grafana/dashboards/*.json, or fail saying what is missing or broken."""
     files = sorted((week_dir / "grafana" / "dashboards").glob("*.json"))
     expect(
         files,
@@ -95,43 +99,133 @@ def test_dashboard_queries(
         found=f"{len(queries)}",
         hint="Add the panels the lesson lists, each with a Prometheus query, and export again.",
     )
-    exprs = [monitoring.grafana_to_promql(q.expr) for q in queries]
+    return queries
+
+
+def where(query: monitoring.Query) -> str:
+    return f"{query.dashboard}, panel '{query.panel}'"
+
+
+@pytest.mark.requires("promtool")
+@pytest.mark.points(2)
+def test_dashboard_queries(
+    week_dir: Path,
+    scrapes: monitoring.Traffic,
+    run: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """Every Grafana dashboard query is valid PromQL naming a metric the app exports"""
+    queries = dashboard_queries(week_dir)
     rules = tmp_path / "dashboard-queries.yml"
-    rules.write_text(monitoring.rules_file(exprs), encoding="utf-8")
+    rules.write_text(monitoring.rules_file([q.expr for q in queries]), encoding="utf-8")
     result = run([api.promtool(), "check", "rules", rules], cwd=tmp_path, timeout=60)
     if result.returncode != 0:
         errors = monitoring.promtool_errors(result.stdout + result.stderr)
         fail(
             expected="every query to be valid PromQL (each checked by `promtool check rules` "
-            "as a recording rule's expression)",
+            "as a recording rule's expression, with the dashboard's own variables and "
+            "Grafana's $__rate_interval, $__interval and $__range put in)",
             found="; ".join(
-                f"{queries[i].dashboard}, panel '{queries[i].panel}': {error}"
+                f"{where(queries[i])}: {error} in: {queries[i].expr}"
                 for i, error in sorted(errors.items())
             )
             or result.tail(5),
             hint="Paste the query into Prometheus' own query page (Graph) to see the error; "
-            "Grafana's $__rate_interval, $__interval and $__range are fine.",
+            "a variable of your own needs a current value in the dashboard's templating.",
         )
     known = (
-        monitoring.exported_names(scrapes.after)
+        monitoring.exported_names(scrapes.last)
         | monitoring.SYNTHETIC
-        | monitoring.record_names(week_dir / "prometheus.yml")
+        | set(monitoring.recording_rules(week_dir / "prometheus.yml"))
     )
     problems = []
-    for query, expr in zip(queries, exprs, strict=True):
-        names = monitoring.metric_names(expr)
+    for query in queries:
+        names = monitoring.metric_names(query.expr)
         unknown = sorted(names - known)
         if not names:
-            problems.append(f"panel '{query.panel}' selects no metric: {expr}")
+            problems.append(f"{where(query)} selects no metric: {query.expr}")
         elif unknown:
-            problems.append(f"panel '{query.panel}' uses {', '.join(unknown)}")
+            problems.append(f"{where(query)} uses {', '.join(unknown)}")
     expect_none(
-        problems,
+        api.listed(problems, 4),
         expected="every query to select metrics the app exports at /metrics (or Prometheus' "
         "own up and scrape_* series, or recording rules prometheus.yml loads)",
         hint="Compare the names with `curl -s localhost:8000/metrics | grep -v '^#'`: counters "
         "end in _total, histograms give _bucket, _count and _sum.",
-        shown=4,
+    )
+
+
+# The panels the lesson asks for: (what, the series one query must select, a label matcher it
+# needs, a value that matcher must match)
+PANELS = (
+    ("the request rate", f"{monitoring.COUNTER}", None, None),
+    ("the error ratio", f"{monitoring.COUNTER}", "status", "500"),
+    ("the p95 latency", f"{monitoring.HISTOGRAM}_bucket", None, None),
+    ("the predicted prices", f"{monitoring.PRICES}_bucket", None, None),
+)
+
+
+STATUS_LABELS = ("status", "code", "status_code")
+
+
+def lets_through(op: str, wanted: str, value: str) -> bool:
+    """Whether a label matcher keeps series whose label holds ``value``."""
+    if op in ("=", "=~"):
+        return monitoring.matches(op, wanted, value)
+    return not monitoring.matches("=" if op == "!=" else "=~", wanted, value)
+
+
+def shows(query: monitoring.Query, rules: dict[str, str], series: str, label: str | None,
+          value: str | None) -> bool:  # fmt: skip
+    """Whether a query (its recording rules expanded) selects ``series``, with a matcher on
+    ``label`` that lets ``value`` through when one is named."""
+    text = query.expr + "".join(f"\n{expr}" for name, expr in rules.items() if name in query.expr)
+    for selector in monitoring.selectors(text) + [
+        monitoring.Selector(n, ()) for n in monitoring.metric_names(text)
+    ]:
+        if selector.name != series:
+            continue
+        if label is None or any(
+            name in STATUS_LABELS and lets_through(op, wanted, str(value))
+            for name, op, wanted in selector.matchers
+        ):
+            return True
+    return False
+
+
+@pytest.mark.points(2)
+def test_dashboard_panels_show_data(week_dir: Path, scrapes: monitoring.Traffic) -> None:
+    """Every dashboard query can show data, and the lesson's four panels are there"""
+    queries = dashboard_queries(week_dir)
+    config = week_dir / "prometheus.yml"
+    known = monitoring.known_of(config, scrapes.routes)
+    exported = monitoring.series_labels(scrapes.last)
+    problems = [
+        f"{where(query)}: {problem}"
+        for query in queries
+        for problem in monitoring.empty_selections(query.expr, exported, known)
+    ]
+    expect_none(
+        api.listed(problems, 3),
+        expected="every label a query filters on to be one the app's series have (or job and "
+        "instance, which Prometheus adds), with a value they can hold: an impossible filter "
+        "is a panel that stays empty",
+        hint="Compare the labels with `curl -s localhost:8000/metrics | grep http_`; a job is "
+        f"one prometheus.yml scrapes ({monitoring.JOB}), a route a template such as /predict.",
+    )
+    rules = monitoring.recording_rules(config)
+    missing = [
+        what
+        for what, series, label, value in PANELS
+        if not any(shows(q, rules, series, label, value) for q in queries)
+    ]
+    expect_none(
+        missing,
+        expected="a panel for each of the request rate, the error ratio (a status filter that "
+        "keeps 5xx), the p95 latency (http_request_duration_seconds_bucket) and the predicted "
+        "price distribution (predicted_price_dollars_bucket)",
+        hint="Add the panels with the queries of the lesson's step 5 and 6, with "
+        'job="housing-api" and $__rate_interval.',
     )
 
 

@@ -18,6 +18,8 @@ from mlops_checks.app_logs import LogSession, read_settled, send
 pytest_plugins = ["mlops_checks.api_fixtures"]
 
 SECRET_ENV = "MODEL_REGISTRY_TOKEN"
+PREDICTED = 2  # houses in the valid prediction: its log line must say so
+OVERSIZED = 2000  # characters of an X-Request-ID no app should echo or log
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +35,12 @@ def app_extra_env(secret: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def log_session(app_run: api.AppRun, http: api.Http, secret: str) -> LogSession:
-    """A valid and an invalid prediction, an internal error, an unknown path (each with an
-    X-Request-ID) and two health checks without one; then the whole log."""
+    """A valid prediction of PREDICTED houses and an invalid one, an internal error, an unknown
+    path (each with an X-Request-ID), two health checks without one and one with an oversized
+    X-Request-ID; then the whole log."""
     tag = uuid.uuid4().hex[:10]
     house = {**api.sample_houses()[0], "lot_area": 97531}
+    others = api.sample_houses()[1:PREDICTED]
     session = LogSession(
         canaries={
             f"the secret in ${SECRET_ENV}": secret,
@@ -51,7 +55,7 @@ def log_session(app_run: api.AppRun, http: api.Http, secret: str) -> LogSession:
         "owner_email": f"canary-{tag}@example.com",
     }
     session.sent["valid"] = send(
-        http, "POST", "/predict", f"check-valid-{tag}", json={"houses": [house]}
+        http, "POST", "/predict", f"check-valid-{tag}", json={"houses": [house, *others]}
     )
     session.sent["invalid"] = send(
         http, "POST", "/predict", f"check-invalid-{tag}", json={"houses": [bad_house]}
@@ -60,5 +64,6 @@ def log_session(app_run: api.AppRun, http: api.Http, secret: str) -> LogSession:
     session.sent["unknown"] = send(http, "GET", f"/no-such-page-{tag}", f"check-unknown-{tag}")
     session.sent["no-id-1"] = send(http, "GET", "/health", None)
     session.sent["no-id-2"] = send(http, "GET", "/health", None)
+    session.sent["oversized"] = send(http, "GET", "/health", f"long{tag}" + "a" * OVERSIZED)
     session.text = read_settled(api.require_server(app_run).log, f"check-unknown-{tag}")
     return session

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from conftest import PREDICTED
 
 from mlops_checks import api
 from mlops_checks.app_logs import LogSession
@@ -98,7 +99,11 @@ def test_access_lines(log_session: LogSession) -> None:
             and number(first(r, LATENCY_KEYS))
         ]
         if not access:
-            shown = json.dumps(mine[-1])[:160] if mine else "no line with that request_id"
+            shown = (
+                api.quote(json.dumps(max(mine, key=len)), 240)
+                if mine
+                else "no line with that request_id"
+            )
             problems.append(f"{sent.method} {sent.path} ({sent.status}): {shown}")
     expect_none(
         problems,
@@ -113,7 +118,7 @@ def test_access_lines(log_session: LogSession) -> None:
 
 @pytest.mark.points(1)
 def test_request_id_echoed(log_session: LogSession) -> None:
-    """A request id sent in X-Request-ID is echoed back, and one is made when none is sent"""
+    """X-Request-ID is echoed back, and one is made when none, or an unsafe one, is sent"""
     wrong = [
         f"{s.method} {s.path} sent {s.request_id}, got {s.echoed}"
         for s in (log_session.sent[k] for k in WITH_ID)
@@ -122,12 +127,28 @@ def test_request_id_echoed(log_session: LogSession) -> None:
     made = [log_session.sent["no-id-1"].echoed, log_session.sent["no-id-2"].echoed]
     if not all(made) or made[0] == made[1]:
         wrong.append(f"two requests without X-Request-ID got {made[0]} and {made[1]}")
+    long = log_session.sent["oversized"]
+    assert long.request_id is not None
+    if not long.echoed or long.echoed == long.request_id:
+        wrong.append(
+            f"GET /health sent an X-Request-ID of {len(long.request_id):,} characters, got "
+            + (f"it back ({api.quote(long.request_id, 40)})" if long.echoed else "none")
+        )
+    if long.request_id in log_session.text:
+        wrong.append(f"the {len(long.request_id):,}-character X-Request-ID reached the log")
+    hint = (
+        "Validate the incoming id before you use it, as the scaffold's _VALID_ID does "
+        "(letters, digits and dashes, at most 64), and make a new one otherwise."
+        if any("characters" in w for w in wrong)
+        else "Set response.headers['X-Request-ID'] = rid in with_request_id, also on the 500 "
+        "answer it makes for an unhandled error."
+    )
     expect_none(
         wrong,
         expected="the X-Request-ID header answered on every response: the one sent, or a new "
-        "one for each request that sent none",
-        hint="Set response.headers['X-Request-ID'] = rid in with_request_id, also on the 500 "
-        "answer it makes for an unhandled error.",
+        f"one for each request that sent none or one of {len(long.request_id):,} characters "
+        "(which must never reach the log)",
+        hint=hint,
         shown=3,
     )
 
@@ -159,7 +180,7 @@ def test_error_logged(log_session: LogSession) -> None:
         found="none; that request's lines: "
         + (
             " | ".join(
-                json.dumps(r)[:140]
+                api.quote(json.dumps(r), 200)
                 for r in log_session.records()
                 if r.get("request_id") == sent.request_id
             )
@@ -178,13 +199,13 @@ def test_no_payload_or_secret_in_logs(log_session: LogSession) -> None:
     for what, value in log_session.canaries.items():
         if value in text:
             line = next(ln for ln in text.splitlines() if value in ln)
-            found.append(f"{what} ({value}) in: {line[:160]}")
+            found.append(f"{what} ({value}) in: {api.excerpt(line, value)}")
     whole = re.compile(rf"(?<![0-9A-Za-z.]){log_session.number_canary}(?![0-9A-Za-z])")
     for line in text.splitlines():
         if whole.search(line):
             found.append(
                 f"the lot_area sent in a valid request ({log_session.number_canary}) in: "
-                f"{line[:160]}"
+                f"{api.excerpt(line, log_session.number_canary)}"
             )
             break
     expect_none(
@@ -194,4 +215,46 @@ def test_no_payload_or_secret_in_logs(log_session: LogSession) -> None:
         hint="Log ids, counts and decisions, never request bodies, validation error inputs or "
         "settings that hold credentials.",
         shown=3,
+    )
+
+
+def access_line(record: dict[str, Any]) -> bool:
+    return "status" in record and "path" in record
+
+
+def says(record: dict[str, Any], value: str) -> bool:
+    """Whether a record holds ``value`` as a field of its own or as a word of its message."""
+    fields = [v for k, v in record.items() if k not in (*TIME_KEYS, *LEVEL_KEYS, "logger")]
+    return (
+        any(str(v) == value for v in fields)
+        or re.search(
+            rf"(?<![\w.]){re.escape(value)}(?![\w.])", str(first(record, MESSAGE_KEYS) or "")
+        )
+        is not None
+    )
+
+
+@pytest.mark.points(1)
+def test_prediction_logged(log_session: LogSession) -> None:
+    """Each prediction is logged with its request id, how many houses and the model version"""
+    sent = log_session.sent["valid"]
+    try:
+        version = str(json.loads(sent.body)["model_version"])
+    except (ValueError, KeyError, TypeError):
+        version = ""
+    mine = [
+        r
+        for r in log_session.records()
+        if r.get("request_id") == sent.request_id and not access_line(r)
+    ]
+    count = str(PREDICTED)
+    expect(
+        any(says(r, count) and (not version or says(r, version)) for r in mine),
+        expected=f"besides the access line, a log line of POST /predict (request_id "
+        f"{sent.request_id}) saying how many houses it priced ({count}) and the model version "
+        f"({version or 'the one it answered'}), as fields or in its message",
+        found="; ".join(api.quote(json.dumps(r), 200) for r in mine) or "no such line",
+        hint='In predict(): log.info("prediction served", extra={"fields": {"houses": '
+        'len(prices), "model_version": MODEL_VERSION}}), after predicting; never the houses '
+        "themselves.",
     )

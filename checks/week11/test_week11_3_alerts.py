@@ -18,7 +18,9 @@ from mlops_checks import alerting, api
 from mlops_roadmap.checking import blocked, expect, expect_file, expect_none, fail
 
 pytestmark = pytest.mark.timeout(300)
-STRUCTURE_TITLE = "alerts.yml has an error-rate and a latency alert with for:, severity and summary"
+STRUCTURE_TITLE = (
+    "alerts.yml has down, error-rate and latency alerts with for:, severity, summary, runbook"
+)
 VALID_TITLE = "alerts.yml passes promtool check rules and prometheus.yml loads it"
 
 
@@ -81,119 +83,152 @@ def test_rules_valid(week_dir: Path, run: Callable[..., Any]) -> None:
     )
 
 
+# (kind, what the lesson calls it, how the check knows it)
+ALERTS = (
+    ("down", "service-down", "Prometheus' up series"),
+    ("error", "high-error-rate", f'{alerting.COUNTER} with status=~"5.."'),
+    ("latency", "high-latency", f"{alerting.HISTOGRAM}_bucket"),
+)
+
+
 @pytest.mark.points(2)
 def test_rules_complete(week_dir: Path) -> None:
-    """alerts.yml has an error-rate and a latency alert with for:, severity and summary"""
+    """alerts.yml has down, error-rate and latency alerts with for:, severity, summary, runbook"""
     alerts_path(week_dir)
     _, rules = rules_or_block(week_dir)
     problems = []
-    for kind, found, how in (
-        ("high-error-rate", alerting.error_alerts(rules), f'{alerting.COUNTER} with status=~"5.."'),
-        ("high-latency", alerting.latency_alerts(rules), f"{alerting.HISTOGRAM}_bucket"),
-    ):
+    for kind, words, how in ALERTS:
+        found = alerting.KINDS[kind](rules)
         if not found:
-            problems.append(f"no {kind} alert (an alert whose expr uses {how})")
+            problems.append(f"no {words} alert (an alert whose expr uses {how})")
         elif all(alerting.shortcomings(r) for r in found):
             problems += [f"{r.alert} lacks {', '.join(alerting.shortcomings(r))}" for r in found]
     expect_none(
         problems,
-        expected="an alert on the share of 5xx answers (the week 10 counter, "
-        f'{alerting.COUNTER}{{status=~"5.."}}) and one on latency (the week 10 histogram, '
-        f"{alerting.HISTOGRAM}), each with a for: duration, a severity label and a summary "
-        "annotation",
-        hint="See the lesson's HousingApiHighErrorRate; the latency alert is the p95 from "
-        "histogram_quantile(0.95, sum by (job, le) (rate(..._bucket{...}[5m]))) > 0.5.",
+        expected="three alerts: the service down (up == 0), the share of 5xx answers (the "
+        f'week 10 counter, {alerting.COUNTER}{{status=~"5.."}}) and the latency (the week 10 '
+        f"histogram, {alerting.HISTOGRAM}), each with a for: duration, a severity label and "
+        "summary and runbook_url annotations",
+        hint="See the scaffold's HousingApiDown and the lesson's HousingApiHighErrorRate; the "
+        "latency alert is the p95 from histogram_quantile(0.95, sum by (job, le) "
+        "(rate(..._bucket{...}[5m]))) > 0.5.",
     )
 
 
-def run_case(
-    run: Callable[..., Any],
-    paths: list[Path],
-    case: dict[str, Any],
-    folder: Path,
-    name: str,
-) -> tuple[bool, str]:
-    """One check-owned case through `promtool test rules`: (passed, promtool's words)."""
-    test = folder / f"{name}.yml"
-    test.write_text(alerting.case_file(paths, case), encoding="utf-8")
-    result = run([api.promtool(), "test", "rules", test], cwd=folder, timeout=60)
-    return result.returncode == 0, promtool_said(result)
+def case_run(
+    run: Callable[..., Any], paths: list[Path], cases: list[alerting.Case], test: Path
+) -> dict[int, str]:
+    """The check-owned cases through one `promtool test rules`: failed case -> what promtool
+    got instead; a broken run fails the check with promtool's words."""
+    test.write_text(alerting.cases_file(paths, cases), encoding="utf-8")
+    result = run([api.promtool(), "test", "rules", test], cwd=test.parent, timeout=60)
+    if result.returncode == 0:
+        return {}
+    failed = alerting.failed_cases(result.stdout + result.stderr)
+    if not failed:
+        fail(
+            expected="`promtool test rules` to run the check's cases on your rules",
+            found=promtool_said(result),
+            hint=f"Make the check '{VALID_TITLE}' pass first.",
+        )
+    return failed
 
 
-def evaluations(said: str) -> str:
-    """'firing at N of the minute-by-minute evaluations', from promtool's got: line."""
-    match = re.search(r"got: \{.*?\} ([0-9.eE+]+)", said)
-    return f"firing at {float(match.group(1)):g} of them" if match else said
+def evaluations(got: str) -> str:
+    """'firing at N of the minute-by-minute evaluations', from promtool's got: value."""
+    match = re.search(r"\} ([0-9.eE+]+)$", got)
+    return f"firing at {float(match.group(1)):g} of them" if match else f"got {got}"
 
 
 def behaviour(
-    kind: str,
-    candidates: list[Any],
-    run: Callable[..., Any],
-    paths: list[Path],
-    rules: list[Any],
-    folder: Path,
+    kind: str, run: Callable[..., Any], week_dir: Path, tmp_path: Path
 ) -> tuple[list[str], list[str]]:
-    """(alerts that fired when they should, why each other one did not or was noisy)."""
-    buckets = alerting.buckets_for(rules)
-    fired, problems = [], []
-    for rule in candidates:
-        cases = (alerting.error_cases if kind == "error" else alerting.latency_cases)(
-            rule.alert, buckets
-        )
-        ok, said = run_case(run, paths, cases["fires"], folder, f"{kind}-{rule.alert}-fires")
-        if ok:
-            fired.append(rule.alert)
-        else:
-            problems.append(f"{rule.alert} did not fire ({said[:200]})")
-        ok, said = run_case(run, paths, cases["quiet"], folder, f"{kind}-{rule.alert}-quiet")
-        if not ok:
-            problems.append(f"{rule.alert} fired on healthy traffic: {evaluations(said)}")
-    return fired, problems
-
-
-def judged(
-    kind: str, week_dir: Path, run: Callable[..., Any], tmp_path: Path
-) -> tuple[list[str], list[str]]:
-    """Every alert of ``kind`` ("error" or "latency") in alerts.yml put through the check's own
-    cases: (the alerts that fired when they should, the problems); blocked when there is none."""
+    """Every alert of ``kind`` in the rule files put through the check's own cases: (the
+    alerts that behaved, why each other one did not); blocked when there is none."""
     paths, rules = rules_or_block(week_dir)
-    candidates = (alerting.error_alerts if kind == "error" else alerting.latency_alerts)(rules)
+    candidates = alerting.KINDS[kind](rules)
+    words = next(w for k, w, _ in ALERTS if k == kind)
     if not candidates:
-        what = "high-error-rate" if kind == "error" else "high-latency"
         blocked(
-            f"alerts.yml has no {what} alert yet",
+            f"alerts.yml has no {words} alert yet",
             hint=f"Make the check '{STRUCTURE_TITLE}' pass first.",
         )
-    return behaviour(kind, candidates, run, paths, rules, tmp_path)
+    make = {"down": alerting.down_cases, "error": alerting.error_cases}
+    buckets = alerting.buckets_for(rules)
+    good, problems = [], []
+    for rule in candidates:
+        assert rule.alert is not None
+        cases = make.get(kind, alerting.latency_cases)(rule.alert, buckets)
+        failed = case_run(run, paths, cases, tmp_path / f"{kind}-{rule.alert}.yml")
+        late = [cases[n].name for n in failed if cases[n].fires]
+        noisy = [
+            f"{cases[n].name} ({evaluations(failed[n])})" for n in failed if not cases[n].fires
+        ]
+        if late:
+            problems.append(f"{rule.alert} did not fire at {', '.join(late)}")
+        if noisy:
+            problems.append(f"{rule.alert} fired on healthy traffic: {', '.join(noisy)}")
+        if not failed:
+            good.append(rule.alert)
+    return good, problems
+
+
+def rate_hint(problems: list[str], ratio: str) -> str:
+    """The hint for an alert right at some traffic rates and wrong at others."""
+    text = " ".join(problems)
+    wrong = [r for r in alerting.RATES if f" {r:,} requests a minute" in text]
+    if not wrong or len(wrong) == len(alerting.RATES):
+        return ""
+    return (
+        f"Alert on {ratio}, not on a count: a count grows with traffic, so it stays quiet on "
+        "light traffic and fires on heavy healthy traffic (the check tries "
+        f"{', '.join(f'{r:,}' for r in alerting.RATES)} requests a minute). "
+    )
+
+
+@pytest.mark.requires("promtool")
+@pytest.mark.points(1)
+def test_down_alert_behaves(week_dir: Path, run: Callable[..., Any], tmp_path: Path) -> None:
+    """The service-down alert fires within 5 minutes of the target going down, quiet while up"""
+    good, problems = behaviour("down", run, week_dir, tmp_path)
+    expect(
+        good and not problems,
+        expected=f'with up{{job="{alerting.JOB}"}} 1 for 20 minutes then 0: firing 5 minutes '
+        "later; and never firing in an hour while it stays 1",
+        found="; ".join(problems),
+        hint='up{job="housing-api"} == 0 with for: 2m (the scaffold\'s HousingApiDown).',
+    )
 
 
 @pytest.mark.requires("promtool")
 @pytest.mark.points(2)
 def test_error_alert_behaves(week_dir: Path, run: Callable[..., Any], tmp_path: Path) -> None:
-    """The error-rate alert fires within 10 minutes at 10% errors and stays quiet at 1%"""
-    fired, problems = judged("error", week_dir, run, tmp_path)
+    """The error-rate alert fires in 10 min at 10% errors, quiet at 1%, at 10 to 1,000 req/min"""
+    good, problems = behaviour("error", run, week_dir, tmp_path)
     expect(
-        fired and not problems,
-        expected=f'with 100 requests a minute, job="{alerting.JOB}": firing 10 minutes after '
-        "the share of 5xx answers jumps from 0% to 10%, and never firing in an hour at 1%",
+        good and not problems,
+        expected=f'job="{alerting.JOB}" at 10, 100 and 1,000 requests a minute: firing 10 '
+        "minutes after the share of 5xx answers jumps from 0% to 10%, and never firing in an "
+        "hour at 1%",
         found="; ".join(problems),
-        hint="Divide the rate of 5xx answers by the rate of all answers, both summed by job, "
-        "over [5m], with `> 0.05` and `for: 5m`; a longer window or for: fires too late.",
+        hint=rate_hint(problems, "the share of 5xx answers")
+        + "Divide the rate of 5xx answers by the rate of all answers, both summed by job, over "
+        "[5m], with `> 0.05` and `for: 5m`; a longer window or for: fires too late.",
     )
 
 
 @pytest.mark.requires("promtool")
 @pytest.mark.points(1)
 def test_latency_alert_behaves(week_dir: Path, run: Callable[..., Any], tmp_path: Path) -> None:
-    """The latency alert fires when predictions take 3 s and stays quiet at 10 ms"""
-    fired, problems = judged("latency", week_dir, run, tmp_path)
+    """The latency alert fires when predictions take 3 s, quiet at 10 ms, at 10 to 1,000 req/min"""
+    good, problems = behaviour("latency", run, week_dir, tmp_path)
     expect(
-        fired and not problems,
-        expected="with 100 requests a minute on /predict: firing 30 minutes after every request "
-        "starts taking 3 s, and never firing in an hour at 10 ms",
+        good and not problems,
+        expected="on /predict at 10, 100 and 1,000 requests a minute: firing 30 minutes after "
+        "every request starts taking 3 s, and never firing in an hour at 10 ms",
         found="; ".join(problems),
-        hint="histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_"
+        hint=rate_hint(problems, "a quantile of the request durations")
+        + "histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_"
         'bucket{job="housing-api", endpoint="/predict"}[5m]))) > 0.5 with for: 10m.',
     )
 
@@ -215,11 +250,18 @@ def test_own_rule_tests(week_dir: Path, run: Callable[..., Any]) -> None:
         alerts = {r.alert for r in alerting.load_rules([alerts_path(week_dir)]) if r.alert}
     except ValueError as exc:
         fail(expected="alerts.yml to be YAML", found=str(exc), hint="Fix its syntax.")
-    untested = sorted(alerts - alerting.tested_alerts(path))
-    expect(
-        not untested,
-        expected="an alert_rule_test in alerts_test.yml for every alert in alerts.yml",
-        found=f"none for {', '.join(untested)}",
+    tested = alerting.tested_alerts(path)
+    untested = [
+        f"none for {alert}"
+        if alert not in tested
+        else f"{alert} only {'firing' if True in tested[alert] else 'quiet'}"
+        for alert in sorted(alerts)
+        if tested.get(alert) != {True, False}
+    ]
+    expect_none(
+        untested,
+        expected="alert_rule_test cases in alerts_test.yml for every alert in alerts.yml: one "
+        "where it must stay quiet (exp_alerts: []) and one where it must fire",
         hint="Add a test group per alert: healthy input series where exp_alerts is [], bad ones "
         "where the alert fires with its labels and annotations.",
     )

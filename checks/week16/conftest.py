@@ -1,18 +1,25 @@
-"""Week 16 fixtures: the learner's API started once and put through a session of requests, and
-pseudonymise.py run four times on the check's own personal data.
+"""Week 16 fixtures: the learner's API started once and put through a session of requests, then
+started again with other secrets; and pseudonymise.py run four times on the check's own
+personal data.
 
 Everything the learner wrote runs in their interpreter through `run` or `serve`, in fresh
 copies of the week folder, with secrets the checks make up for this run (JWT_SECRET,
-PSEUDONYM_KEY); tokens are minted with the standard library (``mlops_roadmap.tokens``). The app is
-stopped as soon as its session of requests is over, so the later checks find nothing running.
+PSEUDONYM_KEY); tokens are minted with the standard library (``mlops_roadmap.tokens``). Each
+request's log lines are kept apart, so that a check can read what the app logged for one
+caller. Every start is stopped as soon as its requests are over, so the later checks find
+nothing running.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import importlib.util
 import json
+import math
 import os
+import re
 import secrets
 import shutil
 import time
@@ -36,6 +43,8 @@ REQUEST_TIMEOUT = 15  # seconds for one request
 PIPELINE_TIMEOUT = 120  # seconds for one `python pseudonymise.py` (the solution takes about 1)
 PROBE_TIMEOUT = 120
 SECRET_VARS = ("JWT_SECRET", "PSEUDONYM_KEY")
+MIN_PSEUDONYM = 8  # characters: shorter ones collide, or are guessable
+CALLERS = 12  # made-up owners of the check's sales who call the API in the session
 OUTPUTS = ("models", "logs", ".env")  # left out of the copies: the run makes them (or must not)
 PROCESSED = Path("data") / "processed" / "sales.csv"
 START_HINT = (
@@ -166,10 +175,12 @@ class ApiSession:
     calls: dict[str, Call] = field(default_factory=dict)
     replies: dict[str, Reply] = field(default_factory=dict)
     logs: str = ""  # the app's console output over the session
+    slices: dict[str, str] = field(default_factory=dict)  # what it printed for each call
     written: dict[str, str] = field(default_factory=dict)  # text files it wrote in its folder
     people: list[Person] = field(default_factory=list)  # the callers named in the tokens
     tokens: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)  # the learner's interpreter
 
 
 def session_calls(secret: str, callers: list[Person], houses: dict[str, Any]) -> list[Call]:
@@ -184,7 +195,8 @@ def session_calls(secret: str, callers: list[Person], houses: dict[str, Any]) ->
         return tokens.mint(claims, secret)
 
     c = iter(callers)
-    good = token(next(c), "predict")
+    first = next(c)
+    good = token(first, "predict")
     forged = tokens.tampered(token(next(c), "reports:read"), {"sub": "x", "scope": "admin"})
     basic = tokens.b64url(b"analyst:hunter2")
     return [
@@ -213,10 +225,17 @@ def session_calls(secret: str, callers: list[Person], houses: dict[str, Any]) ->
              token(next(c), "predictions:read"), body=houses),
         Call("reload/predict-scope", "POST", "/admin/reload",
              'a valid token with scope "predict" (no admin)', 403, token(next(c), "predict")),
+        Call("predict/no-sub", "POST", "/predict", "a token without a sub claim (no caller)", 401,
+             token(next(c), "predict", sub=None), body=houses),
         Call("predict/valid", "POST", "/predict", 'a valid token with scope "predict"', 200,
              good, body=houses),
         Call("reload/valid", "POST", "/admin/reload", 'a valid token with scope "predict admin"',
              200, token(next(c), "predict admin")),
+        # The audit log's callers: another caller's prediction, then the first caller's again.
+        Call("predict/valid-other", "POST", "/predict", "a valid token of another caller", 200,
+             token(next(c), "predict"), body=houses),
+        Call("predict/valid-again", "POST", "/predict", "the first caller's valid token again",
+             200, token(first, "predict"), body=houses),
     ]  # fmt: skip
 
 
@@ -250,24 +269,89 @@ def written_text(folder: Path, before: dict[str, tuple[float, int]]) -> dict[str
     return out
 
 
-def run_session(api: ApiSession, server: Any, callers: list[Person]) -> None:
-    """Send every call once, then collect what the app logged and wrote."""
+class Outputs:
+    """What the app printed (its log) and appended to text files in its folder since the last
+    look, so that each request's lines can be kept apart."""
+
+    def __init__(self, log: Path, folder: Path) -> None:
+        self.log, self.folder = log, folder
+        self.offsets = self.sizes()
+
+    def sizes(self) -> dict[Path, int]:
+        files = [self.log] + [
+            p
+            for p in self.folder.rglob("*")
+            if not {"models", "data", "__pycache__"} & set(p.relative_to(self.folder).parts)
+            and p.is_file()
+        ]
+        return {p: p.stat().st_size for p in files if p.exists()}
+
+    def settled(self, wait: float = 0.5) -> dict[Path, int]:
+        """The sizes once they stopped changing for two polls (lines written just after the
+        answer went out belong to its request), waiting at most ``wait`` seconds."""
+        before, deadline = self.sizes(), time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(0.03)
+            now = self.sizes()
+            if now == before:
+                break
+            before = now
+        return before
+
+    def new_text(self) -> str:
+        sizes, parts = self.settled(), []
+        for path, size in sizes.items():
+            start = self.offsets.get(path, 0)
+            start = 0 if size < start else start  # rewritten, not appended
+            if size > start:
+                with path.open("rb") as handle:
+                    handle.seek(start)
+                    data = handle.read(min(size - start, 1_000_000))
+                if b"\0" not in data[:8192]:
+                    parts.append(data.decode("utf-8", errors="replace"))
+        self.offsets = sizes
+        return "".join(parts)
+
+
+def send_all(
+    client: Any,
+    api: ApiSession,
+    server: Any,
+    calls: list[Call],
+    until: Callable[[Reply], bool] | None = None,
+    budget: float = math.inf,
+) -> None:
+    """Send each call once (until a reply satisfies ``until``, for ``budget`` seconds at most),
+    keeping the reply and the lines the app printed or wrote for it."""
+    outputs = Outputs(server.log, api.folder)
+    deadline = time.monotonic() + budget
+    for call in calls:
+        if not server.alive():
+            api.replies[call.name] = Reply(0, text="the app had stopped running")
+            continue
+        reply = api.replies[call.name] = send(client, api.url, call)
+        api.slices[call.name] = outputs.new_text()
+        if (until and until(reply)) or time.monotonic() > deadline:
+            return
+
+
+def http_client() -> Any:
     import httpx
 
+    # A fresh connection per request: an app that fails one request and drops its connection
+    # must not make the next request fail too.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    return httpx.Client(timeout=REQUEST_TIMEOUT, limits=limits)
+
+
+def run_session(api: ApiSession, server: Any, callers: list[Person]) -> None:
+    """Send every call once, then collect what the app logged and wrote."""
     secret = api.secrets["JWT_SECRET"]
     calls = session_calls(secret, callers, houses_payload())
     api.calls = {c.name: c for c in calls}
     api.tokens = [c.token for c in calls if c.token and c.scheme == "Bearer"]
-    # A fresh connection per request: an app that fails one request and drops its connection
-    # must not make the next request fail too.
-    limits = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(timeout=REQUEST_TIMEOUT, limits=limits) as client:
-        for call in calls:
-            if not server.alive():
-                api.replies[call.name] = Reply(0, text="the app had stopped running")
-                continue
-            api.replies[call.name] = send(client, api.url, call)
-    time.sleep(0.3)  # log lines written after the answer went out
+    with http_client() as client:
+        send_all(client, api, server, calls)
 
 
 @pytest.fixture(scope="session")
@@ -289,8 +373,8 @@ def api(
             "mlops-roadmap is installed.",
         )
     folder = clean_copy(*OUTPUTS)
-    session = ApiSession(folder, secrets=dict(made_up_secrets))
-    session.people = people(read_sales())[:10]
+    session = ApiSession(folder, secrets=dict(made_up_secrets), command=[str(learner_python)])
+    session.people = people(read_sales())[:CALLERS]
     env = week_env(**made_up_secrets)
     if not (folder / "train.py").is_file():
         session.failure = "train.py is missing from the week folder, so there is no model"
@@ -325,6 +409,87 @@ def live_api(api: ApiSession) -> ApiSession:
     if not api.started:
         blocked("the API did not start, so it could not be asked anything", hint=FIRST_START)
     return api
+
+
+def plain_hashes(value: str) -> set[str]:
+    """Unkeyed digests and encodings of ``value`` anyone could compute from a list of e-mails."""
+    forms = {value, value.strip(), value.strip().lower()}
+    out: set[str] = set()
+    for form in forms:
+        data = form.encode()
+        out.add(base64.b64encode(data).decode().rstrip("="))
+        out.add(base64.urlsafe_b64encode(data).decode().rstrip("="))
+        out.add(data.hex())
+        for algorithm in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b",
+                          "blake2s", "sha3_256", "sha3_512"):  # fmt: skip
+            digest = hashlib.new(algorithm, data).digest()
+            out.add(digest.hex())
+            out.add(base64.b64encode(digest).decode().rstrip("="))
+            out.add(base64.urlsafe_b64encode(digest).decode().rstrip("="))
+    return {h.lower() for h in out}
+
+
+def unkeyed(pid: str, hashes: set[str]) -> bool:
+    """The pseudonym is, contains, or is a cut of a plain hash or encoding."""
+    pid = pid.strip().lower().rstrip("=")
+    return len(pid) >= MIN_PSEUDONYM and any(pid in h or h in pid for h in hashes)
+
+
+# --- the app started again, with other secrets -----------------------------------------------
+
+RESTART_BUDGET = 60  # seconds of requests to one restarted app
+
+
+@dataclass
+class Restart:
+    """The app started once more in the session's folder with other secrets."""
+
+    label: str  # what its environment held, in words
+    started: bool = False
+    failure: str = ""  # how it refused to start
+    accepted: str = ""  # the first token it accepted, in words
+    tried: int = 0  # tokens sent
+    slices: dict[str, str] = field(default_factory=dict)
+    replies: dict[str, Reply] = field(default_factory=dict)
+
+
+def restart(serve: Callable[..., Any], api: ApiSession, restarted: Restart, env: dict[str, str],
+            calls: list[Call], stop_on_accept: bool = False) -> Restart:  # fmt: skip
+    """Start the app in the session's folder with ``env``, send ``calls`` (all, or until one is
+    accepted, for RESTART_BUDGET seconds at most), stop it."""
+    from mlops_roadmap.servers import ServerFailed
+
+    command = [api.command[0], "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    try:
+        server = serve([*command, "--port", "{port}"], cwd=api.folder, env=env,
+                       timeout=START_TIMEOUT)  # fmt: skip
+    except ServerFailed as exc:
+        restarted.failure = cause(exc.tail) or str(exc)
+        return restarted
+    restarted.started = True
+    shadow = ApiSession(api.folder, url=server.url)
+    until = (lambda reply: 200 <= reply.status < 300) if stop_on_accept else None
+    try:
+        with http_client() as client:
+            send_all(client, shadow, server, calls, until, RESTART_BUDGET)
+    finally:
+        server.stop()
+    restarted.slices, restarted.replies = shadow.slices, shadow.replies
+    restarted.tried = len(shadow.replies)
+    by_name = {c.name: c for c in calls}
+    accepted = [n for n, r in shadow.replies.items() if 200 <= r.status < 300]
+    restarted.accepted = by_name[accepted[0]].sent if accepted else ""
+    return restarted
+
+
+ERROR_LINE = re.compile(r"^\s*[\w.]*(Error|Exception)\b.*:")
+
+
+def cause(output: str) -> str:
+    """The line of a failed start that says why (the last exception), else its last line."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ERROR_LINE.match(ln)]
+    return (errors or lines or [""])[-1][:300]
 
 
 @pytest.fixture(scope="session")

@@ -1,29 +1,39 @@
-"""Week 16: the API authenticates (401), authorises (403), serves (200), and logs no secrets.
+"""Week 16: the API authenticates (401), authorises (403), serves (200), logs no secrets, and
+names callers in its audit log by a keyed pseudonym.
 
 The `api` fixture (conftest.py) trained the model and started the app once, with a JWT_SECRET
 and a PSEUDONYM_KEY made up for this run, sent it one session of requests with tokens minted
-here, and stopped it; these checks read what it answered and what it logged.
+here, and stopped it; these checks read what it answered and what it logged, request by
+request. The `rekeyed` fixture started it once more with another PSEUDONYM_KEY.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import MIN_PSEUDONYM, Call, Restart, plain_hashes, restart, unkeyed, week_env
 
-from mlops_roadmap.checking import expect, expect_none, fail
+from mlops_roadmap.checking import blocked, expect, expect_none, fail
 
 if TYPE_CHECKING:
-    from conftest import ApiSession, Call, Reply
+    from conftest import ApiSession, Person, Reply
 
 REL_TOL = 1e-6
 TOKEN_SCHEME = (
     "Bearer JWT signed with HS256 and the secret in JWT_SECRET; scopes space-separated in the "
-    "`scope` claim; `exp` required"
+    "`scope` claim; `exp` and `sub` required"
 )
-# Room for train.py (240 s at most), the start (60 s) and 14 requests (15 s each at most).
-pytestmark = pytest.mark.timeout(600)
+# The first caller's prediction, another caller's, and the first caller's again.
+AUDITED = ["predict/valid", "predict/valid-other", "predict/valid-again"]
+ID_WORD = re.compile(rf"[A-Za-z0-9+/=_-]{{{MIN_PSEUDONYM},}}")
+# Room for train.py (240 s at most), the start (60 s), 17 requests (15 s each at most), and a
+# second start.
+pytestmark = pytest.mark.timeout(900)
 
 
 def outcome(api: ApiSession, name: str) -> tuple[Call, Reply]:
@@ -79,9 +89,9 @@ def test_no_credentials_is_401(live_api: ApiSession) -> None:
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("jwt.decode(token, secret, algorithms=['HS256'], options={'require': ['exp']}).")
+@pytest.mark.hint("jwt.decode(token, secret, algorithms=['HS256'], options={'require': [...]}).")
 def test_bad_tokens_are_401(live_api: ApiSession) -> None:
-    """Wrong, forged, unsigned, expired or never-expiring tokens get 401 from /predict"""
+    """Wrong, forged, unsigned, expired, never-expiring or subjectless tokens get 401"""
     names = [
         "predict/basic",
         "predict/garbage",
@@ -89,6 +99,7 @@ def test_bad_tokens_are_401(live_api: ApiSession) -> None:
         "predict/expired",
         "predict/alg-none",
         "predict/no-exp",
+        "predict/no-sub",
         "predict/tampered",
     ]
     problems = wrong_statuses(live_api, names)
@@ -125,7 +136,7 @@ def test_valid_tokens_are_served(
     live_api: ApiSession, model_predictions: list[float] | str
 ) -> None:
     """Valid tokens with the right scope get 200, and /predict answers what the model predicts"""
-    problems = wrong_statuses(live_api, ["predict/valid", "reload/valid"])
+    problems = wrong_statuses(live_api, [*AUDITED, "reload/valid"])
     expect_none(
         problems,
         expected="200 OK from POST /predict with a `predict` token and from POST "
@@ -229,4 +240,88 @@ def test_logs_hold_no_secrets_or_personal_data(live_api: ApiSession) -> None:
         f"{len(live_api.calls)} requests",
         hint="Never log request headers (Authorization is a bearer token anyone can replay), "
         "tokens or claims; log the caller as app.privacy.pseudonym(caller.subject).",
+    )
+
+
+@pytest.fixture(scope="module")
+def rekeyed(live_api: ApiSession, serve: Callable[..., Any]) -> Restart:
+    """The app started with the same JWT_SECRET and another PSEUDONYM_KEY, and the session's
+    first caller's prediction sent again: its audit line must name the caller differently."""
+    secret, first = live_api.secrets["JWT_SECRET"], live_api.calls["predict/valid"]
+    env = week_env(JWT_SECRET=secret, PSEUDONYM_KEY=secrets.token_hex(32))
+    again = Call("predict/valid-new-key", "POST", "/predict", first.sent, 200, first.token,
+                 body=first.body)  # fmt: skip
+    return restart(serve, live_api, Restart("another PSEUDONYM_KEY"), env, [again])
+
+
+def words(text: str) -> set[str]:
+    """The identifier-like words of a text (a pseudonym, a hash, a request id...)."""
+    return set(ID_WORD.findall(text))
+
+
+def plain_named(api: ApiSession, texts: list[str]) -> list[str]:
+    """'<e-mail> as <word>' for each caller the texts name by an unkeyed hash or encoding."""
+    seen = set().union(*(words(t) for t in texts))
+    out = []
+    for person in api.people:
+        hashes = plain_hashes(person.key) | plain_hashes(person.name)
+        out += [f"{person.key} as {w}" for w in sorted(seen) if unkeyed(w, hashes)]
+    return out
+
+
+def audit_problems(api: ApiSession, rekeyed: Restart, first: Person) -> list[str]:
+    """What is wrong with how the audit log names callers: unkeyed, or not at all."""
+    slices = api.slices
+    ids = (words(slices["predict/valid"]) & words(slices["predict/valid-again"])) - words(
+        slices["predict/valid-other"]
+    )
+    texts = [api.logs, *api.written.values(), *rekeyed.slices.values()]
+    problems = [f"a caller named by an unkeyed hash: {n}" for n in plain_named(api, texts)[:3]]
+    if not ids:
+        printed = " | ".join(slices["predict/valid"].strip().splitlines()) or "(nothing printed)"
+        untold = (
+            "the lines the app printed for two predictions of the same caller and one of "
+            f"another caller do not tell the callers apart (no word of {MIN_PSEUDONYM} or more "
+            f"characters is the first caller's): {printed}"
+        )
+        return [*problems, untold]
+    clear = sorted(w for w in ids if w.lower() in f"{first.key} {first.name}".lower())
+    if clear:
+        return [
+            *problems,
+            f"the first caller is named by their e-mail address or name ({clear[0]} of "
+            f"{first.key}), not by a pseudonym",
+        ]
+    again = rekeyed.replies.get("predict/valid-new-key")
+    if not rekeyed.started or again is None or again.status != 200:
+        why = rekeyed.failure or (again.describe() if again else "no answer")
+        return [*problems, f"with another PSEUDONYM_KEY the same prediction failed: {why}"]
+    same = sorted(ids & words(rekeyed.slices["predict/valid-new-key"]))
+    if same and not problems:
+        problems.append(
+            f"the first caller ({first.key}) is logged as {same[0]} with one PSEUDONYM_KEY and "
+            "with another: the pseudonym does not depend on the key"
+        )
+    return problems
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Log app.privacy.pseudonym(caller.subject): HMAC-SHA256 keyed by PSEUDONYM_KEY.")
+def test_audit_log_names_callers_by_keyed_pseudonym(live_api: ApiSession, rekeyed: Restart) -> None:
+    """The audit log tells callers apart by a pseudonym keyed by PSEUDONYM_KEY, not a plain hash"""
+    if wrong_statuses(live_api, AUDITED):
+        blocked(
+            "the app did not answer the audited predictions with 200",
+            hint="Make the check 'Valid tokens with the right scope get 200' pass first.",
+        )
+    problems = audit_problems(live_api, rekeyed, live_api.people[0])
+    expect_none(
+        problems,
+        expected="each prediction's audit line to name its caller by a pseudonym nobody can "
+        "compute without PSEUDONYM_KEY: the same for the same caller, another for another "
+        "caller, another when the key changes, and no MD5/SHA/BLAKE2 digest or base64 of the "
+        "e-mail or name (the check computed them)",
+        hint="An unkeyed hash of an e-mail is reversible by hashing a list of known addresses. "
+        "Log pseudonym(caller.subject) with app.privacy.pseudonym = hmac.new(PSEUDONYM_KEY, "
+        "email.strip().lower().encode(), hashlib.sha256).hexdigest() (no key or salt in code).",
     )

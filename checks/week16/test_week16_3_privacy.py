@@ -8,12 +8,11 @@ wrote with the originals, and with plain hashes of them computed here.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import MIN_PSEUDONYM, plain_hashes, unkeyed
 
 from mlops_roadmap.checking import expect, expect_none, fail
 
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 PERSONAL = ("owner_name", "owner_email")
 PSEUDONYM = "owner_id"
-MIN_PSEUDONYM = 8  # characters: shorter ones collide, or are guessable
 CONTRACT = (
     "data/processed/sales.csv: every row of data/raw/sales.csv in the same order, without "
     "owner_name and owner_email, with owner_id = a keyed pseudonym of the owner's e-mail"
@@ -192,30 +190,6 @@ def test_pseudonyms_are_consistent(
         hint="pseudonym(value) = hmac.new(key, value.strip().lower().encode(), "
         "hashlib.sha256).hexdigest(): deterministic, no random salt, no timestamp.",
     )
-
-
-def plain_hashes(value: str) -> set[str]:
-    """Unkeyed digests and encodings of ``value`` anyone could compute from a list of e-mails."""
-    forms = {value, value.strip(), value.strip().lower()}
-    out: set[str] = set()
-    for form in forms:
-        data = form.encode()
-        out.add(base64.b64encode(data).decode().rstrip("="))
-        out.add(base64.urlsafe_b64encode(data).decode().rstrip("="))
-        out.add(data.hex())
-        for algorithm in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b",
-                          "blake2s", "sha3_256", "sha3_512"):  # fmt: skip
-            digest = hashlib.new(algorithm, data).digest()
-            out.add(digest.hex())
-            out.add(base64.b64encode(digest).decode().rstrip("="))
-            out.add(base64.urlsafe_b64encode(digest).decode().rstrip("="))
-    return {h.lower() for h in out}
-
-
-def unkeyed(pid: str, hashes: set[str]) -> bool:
-    """The pseudonym is, contains, or is a cut of a plain hash or encoding."""
-    pid = pid.strip().lower().rstrip("=")
-    return len(pid) >= MIN_PSEUDONYM and any(pid in h or h in pid for h in hashes)
 
 
 @pytest.mark.points(2)

@@ -80,7 +80,8 @@ def git_commit() -> str:
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return done.stdout.strip() or "unknown"
+    # Before the first commit `git rev-parse HEAD` prints "HEAD" and fails: no commit yet.
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
 def file_md5(path: Path) -> str:

@@ -12,8 +12,11 @@ the course's Ames data set (see data/ames/DATA.md).
 Writes:
     data/ames-owners/sales.csv            300 sales from data/ames/train.csv, 150 owners
                                           (week 16's scaffold lays it as data/raw/sales.csv)
-    checks/week16/data/sales.csv          200 sales from data/ames/holdout.csv, 100 other owners
-    checks/week16/data/houses.csv         the first 20 holdout sales, for POST /predict
+    checks/week16/data/sales.csv          200 sales from data/ames/test.csv, 100 other owners
+    checks/week16/data/houses.csv         the first 20 test sales, for POST /predict
+
+Never from data/ames/holdout.csv: its prices are held-out answers (roadmap.yaml
+grading.held_out) that no file a submission can read may hold.
 """
 
 from __future__ import annotations
@@ -93,10 +96,10 @@ def sales(source: Path, target: Path, rows: int, owners: int, seed: int) -> None
 
 def main() -> None:
     train = ROOT / "data" / "ames" / "train.csv"
-    holdout = ROOT / "data" / "ames" / "holdout.csv"
+    test = ROOT / "data" / "ames" / "test.csv"
     sales(train, ROOT / "data" / "ames-owners" / "sales.csv", 300, 150, 16)
-    sales(holdout, ROOT / "checks" / "week16" / "data" / "sales.csv", 200, 100, 1616)
-    with holdout.open(encoding="utf-8") as handle:
+    sales(test, ROOT / "checks" / "week16" / "data" / "sales.csv", 200, 100, 1616)
+    with test.open(encoding="utf-8") as handle:
         head = [next(handle) for _ in range(21)]
     (ROOT / "checks" / "week16" / "data" / "houses.csv").write_text("".join(head), "utf-8")
 
