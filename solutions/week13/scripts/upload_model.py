@@ -1,0 +1,37 @@
+"""Upload a model version and the app release to S3 (encrypted, never public).
+
+Usage: python scripts/upload_model.py BUCKET VERSION   (from the week folder)
+Credentials come from your AWS CLI profile (aws configure / aws sso login), never from code.
+"""
+
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import boto3
+
+APP_FILES = ["app", "Dockerfile", "requirements.txt"]  # what the instance needs to build
+MODEL = Path("models/linear.joblib")
+
+
+def main(bucket: str, version: str) -> None:
+    s3 = boto3.client("s3")
+    extra = {"ServerSideEncryption": "AES256"}
+    model_key = f"models/ames-price/{version}/linear.joblib"
+    s3.upload_file(str(MODEL), bucket, model_key, ExtraArgs=extra)
+    with tempfile.TemporaryDirectory() as tmp:
+        release = Path(tmp) / "app.tar.gz"
+        with tarfile.open(release, "w:gz") as tar:
+            for name in APP_FILES:
+                tar.add(name)
+        s3.upload_file(str(release), bucket, "releases/app.tar.gz", ExtraArgs=extra)
+    for key in (model_key, "releases/app.tar.gz"):
+        version_id = s3.head_object(Bucket=bucket, Key=key).get("VersionId", "none: not versioned")
+        print(f"uploaded s3://{bucket}/{key} (version {version_id})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or not MODEL.is_file():
+        raise SystemExit(__doc__)
+    main(sys.argv[1], sys.argv[2])
