@@ -3,5 +3,5 @@ output "bucket_name" {
   value       = aws_s3_bucket.models.bucket
 }
 
-# TODO: output "api_url" = "http://${aws_instance.api.public_dns}:8000" once the instance exists
+# TODO: output "public_dns" and output "api_url" = "http://${aws_instance.api.public_dns}:8000"
 # TODO: output the instance id, useful for `aws ec2 get-console-output`

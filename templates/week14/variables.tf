@@ -11,12 +11,13 @@ variable "bucket_prefix" {
 }
 
 variable "allowed_cidr" {
-  description = "The only network allowed to call the API, e.g. your IP as 203.0.113.7/32"
+  description = "The one address allowed to call the API, e.g. your IP as 203.0.113.7/32"
   type        = string
 
   validation {
-    condition     = can(cidrhost(var.allowed_cidr, 0)) && var.allowed_cidr != "0.0.0.0/0"
-    error_message = "Use a real CIDR for your own network, never 0.0.0.0/0."
+    # TODO: this accepts 0.0.0.0/0 (the whole internet): accept one address, a /32, only
+    condition     = can(cidrhost(var.allowed_cidr, 0))
+    error_message = "Use a real CIDR for your own address."
   }
 }
 
@@ -24,6 +25,7 @@ variable "instance_type" {
   description = "EC2 instance type for the API"
   type        = string
   default     = "t3.micro"
+  # TODO: a validation block that accepts only small types (t3.micro, t3.small)
 }
 
 variable "model_version" {
