@@ -1,6 +1,6 @@
 """A custom KServe model for the full Ames pipeline (named and categorical features).
 
-Run locally: python model_server.py --model_path ../week02-intro-to-ml/models/linear.joblib
+Run locally (after `python train.py`): python model_server.py --model_path models/linear.joblib
 Then: curl localhost:8080/v1/models/ames-price  and the requests in the lesson.
 """
 import argparse
@@ -31,6 +31,9 @@ class AmesPrice(Model):
             #   tensor.as_numpy(), decoding BYTES to str), predict, and return an
             #   InferResponse with one FP64 InferOutput named "price" and a response id
             raise NotImplementedError("V2 inference")
+        # TODO: validate before predicting (lesson, step 2): a missing column, text where a
+        #   number belongs or no "instances" must be a 400 (kserve.errors.InvalidInput), not a
+        #   500 KeyError; log what was wrong, never the houses themselves.
         frame = pd.DataFrame(payload["instances"])  # V1: {"instances": [{...}, {...}]}
         return {"predictions": self.pipeline.predict(frame[COLUMNS]).tolist()}
 
@@ -38,7 +41,7 @@ class AmesPrice(Model):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--model_name", default="ames-price")
-    parser.add_argument("--model_path", default="model.joblib")
+    parser.add_argument("--model_path", default="models/linear.joblib")
     parser.add_argument("--http_port", type=int, default=8080)
     args = parser.parse_args()
     model = AmesPrice(args.model_name, args.model_path)
