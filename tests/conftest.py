@@ -7,11 +7,14 @@ set it to 3 on a loaded machine) through ``tests.timing``: ``cli(..., timeout=N)
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,30 @@ def pytest_configure(config: pytest.Config) -> None:
         scale()
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def as_in_a_terminal() -> None:
+    """``preexec_fn`` for a CLI a test will signal: it starts as a shell's foreground job does,
+    with SIGINT and SIGHUP at their defaults, whatever this test run inherited (a background
+    job starts with SIGINT ignored, `nohup` ignores SIGHUP, and Python keeps an ignored
+    signal ignored)."""
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def exclusive(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Held by one test at a time across the xdist workers of this run (a lock file in the
+    run's shared temporary folder): for tests that count what a shared engine holds."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # each worker's basetemp sits in the run's one folder
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def clean_env(home: Path) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,9 +59,54 @@ def test_course_verify_weeks_1_and_2(cli: Cli, tmp_path) -> None:  # type: ignor
     assert "course verified" in result.stdout
 
 
+# Weeks whose solution and scaffold are already proven, as `course verify` proves them (the
+# workspace made by its prepare, every check but the external ones passing on the solution, the
+# scaffold failing), by a test that asserts more: not run twice.
+PROVEN_ELSEWHERE = {
+    1: "tests/test_course.py::test_course_verify_weeks_1_and_2 (in the default suite)",
+    2: "tests/test_course.py::test_course_verify_weeks_1_and_2 (in the default suite)",
+    3: "tests/test_week03_dvc.py (finished project and scaffold)",
+    4: "tests/test_week04_docker.py::test_course_verify_week4 (counts what it leaves on the engine)",
+    5: "tests/test_week05_mlflow.py (finished week and scaffold)",
+    9: "tests/test_week09_api.py (finished project and scaffold)",
+    10: "tests/test_week10_metrics.py (finished project and scaffold, in the default suite)",
+    11: "tests/test_week11_logging.py (finished project and scaffold, in the default suite)",
+    13: "tests/test_week13_cases.py (finished project and scaffold)",
+    14: "tests/test_week14_cases.py (solution and scaffold, in the default suite)",
+    15: "tests/test_week15_cases.py (solution and scaffold)",
+    16: "tests/test_week16_security.py (solution and scaffold)",
+    18: "tests/test_week18_cases.py (finished project and scaffold)",
+    20: "tests/test_week20_cases.py (finished project and scaffold)",
+    22: "tests/test_week22_cases.py (solution and scaffold)",
+    24: "tests/test_week24_cases.py::test_the_finished_portfolio_passes_and_is_left_untouched "
+    "(and test_the_scaffold_fails_with_guidance)",
+}
+
+
+def test_weeks_proven_elsewhere_name_real_tests() -> None:
+    loaded = course.load(REPO)
+    for number, where in PROVEN_ELSEWHERE.items():
+        assert loaded.has_checks(loaded.plan.week(number)), number
+        path, _, test = where.split(" ")[0].partition("::")
+        text = (REPO / path).read_text(encoding="utf-8")
+        assert f"def {test}(" in text if test else "make_week" in text or "solved" in text
+
+
+def _checked_weeks() -> list[int]:
+    loaded = course.load(REPO)
+    return [
+        w.number
+        for w in loaded.plan.weeks
+        if loaded.has_checks(w) and w.number not in PROVEN_ELSEWHERE
+    ]
+
+
 @pytest.mark.slow
-def test_course_verify_whole_course(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = cli("--course", REPO, "course", "verify", cwd=tmp_path, timeout=3000)
+@pytest.mark.parametrize("week", _checked_weeks(), ids=lambda n: f"week{n:02d}")
+def test_course_verify_each_checked_week(cli: Cli, tmp_path: Path, week: int) -> None:
+    """The whole course verified, a week a test so that the weeks run side by side (lineage
+    of every week, checked or not, is proven by test_lineage's fast test)."""
+    result = cli("--course", REPO, "course", "verify", "--week", week, cwd=tmp_path, timeout=1500)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "course verified" in result.stdout
 

@@ -264,7 +264,7 @@ def test_gradescope_results_apply_the_late_penalty(cg: ClassGrades) -> None:
     assert (
         data["score"] == 1.5 and sum(t["score"] for t in tests) == 2.0
     )  # the top-level score wins
-    assert "1.5 days late, 0.5 points off" in str(data["output"])
+    assert "36 h late, 0.5 points off" in str(data["output"])
     blocked = next(t for t in tests if t["name"] == "week02: The cloud is configured")
     assert blocked["status"] == "failed" and blocked["output"].startswith("blocked: ")
     evil = cg.students()[2]
@@ -372,3 +372,63 @@ def test_check_format_junit_and_gradescope(cli: Cli, toy_course: Path, toy_ws: P
     assert bad.returncode == 2 and "junit" in bad.stderr
     lonely = cli(*c, "check", "1", "--output", out, cwd=toy_ws)
     assert lonely.returncode == 2 and "--format" in lonely.stderr
+
+
+def strict_json(text: str) -> object:
+    """JSON as the standard has it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_no_number_written_is_nan_or_infinite(tmp_path: Path) -> None:
+    """Pods' documents carrying NaN and infinities where numbers belong (Python's json reads
+    them): every file the run writes is strict JSON, the CSV holds finite numbers only, and a
+    non-finite number that reached the exports anyway stops them before any file is written."""
+    from tests import toyclass
+
+    poison = {
+        "nanpoints": lambda d: d["result"]["checks"][0].update(points=float("nan")),
+        "infinite": lambda d: d["result"].update(duration=float("inf")),
+        "overflow": lambda d: d["result"]["checks"][1].update(duration=1e999),
+        "podtime": lambda d: d.update(duration=float("nan")),
+    }
+    repos = {
+        sid: toyclass.repo(tmp_path / "repos" / sid,
+                           [toyclass.Commit("2026-11-05T10:00Z", toyclass.week_files("week01"))])
+        for sid in ("ada", *poison)
+    }  # fmt: skip
+
+    def answer(student: str, week: str, commit: str) -> dict[str, object] | str:
+        document = toyclass.document(student, week, commit)
+        poison.get(student, lambda d: None)(document)
+        return json.dumps(document)  # NaN and Infinity, as Python writes them
+
+    run = toyclass.grade_class(
+        tmp_path, toyclass.roster(tmp_path / "roster.csv", repos), (1,), answer
+    )
+    said = {g.student.id: g.status for g in run.grades.grades}
+    assert said == {"ada": "graded", "nanpoints": "invalid-verdict", "infinite": "invalid-verdict",
+                    "overflow": "invalid-verdict", "podtime": "graded"}  # fmt: skip
+    assert run.of("podtime", "week01").duration == 0  # the pod's own number, not trusted either
+    written = [run.out / "grades.json", *run.out.glob("gradescope/*/results.json")]
+    assert len(written) == 6
+    for path in written:
+        strict_json(path.read_text(encoding="utf-8"))
+    csv_text = (run.out / "gradebook.csv").read_text(encoding="utf-8")
+    assert not re.search(r"(?i)\b(nan|inf|infinity)\b", csv_text)
+    import sqlite3
+
+    with sqlite3.connect(run.out / "gradebook.db") as db:
+        for (data,) in db.execute("SELECT data FROM grades"):
+            strict_json(data)
+    graded = run.of("ada", "week01")
+    assert graded.report is not None
+    broken = replace(graded.report, results=(replace(graded.report.results[0], points=float("nan")),
+                                             *graded.report.results[1:]))  # fmt: skip
+    bad = replace(run.grades, grades=(replace(graded, report=broken),))
+    with pytest.raises(ValueError, match="must be finite"):
+        exports.write_all(bad, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()

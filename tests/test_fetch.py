@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_roadmap.grading import fetch
-from mlops_roadmap.grading.model import Student
+from mlops_roadmap.grading import fetch, history, unpack
+from mlops_roadmap.grading.model import Limits, Student
 from tests.timing import scaled
 
 
@@ -73,13 +73,14 @@ def test_deadline_picks_last_commit_at_or_before_it(repo: Path, tmp_path: Path) 
     on_time = commit(repo, "a.txt", "1", "2026-12-01T22:00:00+00:00")
     commit(repo, "b.txt", "2", "2026-12-02T10:00:00+00:00")
     commit(repo, "c.txt", "3", "2026-12-03T23:00:00+00:00")
-    fetched = fetch.fetch(Student("s1", "S", str(repo)), str(repo), tmp_path / "c")
-    early = fetch.pick(fetched, datetime.fromisoformat("2026-12-01T22:30+01:00"))
+    deadlines = [datetime.fromisoformat(f"2026-12-01T{t}+01:00") for t in ("22:30", "23:59")]
+    fetched = fetch.fetch(Student("s1", "S", str(repo)), str(repo), tmp_path / "c", 60, deadlines)
+    early = history.pick(fetched, deadlines[0])
     assert (early.commit, early.late_commits) == (None, 3)  # 21:30 UTC: before every commit
-    pick = fetch.pick(fetched, datetime.fromisoformat("2026-12-01T23:59+01:00"))
+    pick = history.pick(fetched, deadlines[1])
     assert (pick.commit, pick.late_commits) == (on_time, 2)  # 22:59 UTC: the first is on time
     assert pick.late_days == pytest.approx((2 * 24 + 1 / 60) / 24)  # the last is 2 d 1 min late
-    assert fetch.pick(fetched, None).late_commits == 0
+    assert history.pick(fetched, None).late_commits == 0
 
 
 def test_export_drops_links_that_leave_the_repository(repo: Path, tmp_path: Path) -> None:
@@ -92,7 +93,7 @@ def test_export_drops_links_that_leave_the_repository(repo: Path, tmp_path: Path
     sha = commit(repo, "a.txt", "1", "2026-11-20T10:00:00+00:00")
     fetched = fetch.fetch(Student("s1", "S", str(repo)), str(repo), tmp_path / "c")
     dest = tmp_path / "tree"
-    notes = fetch.export(fetched, sha, dest)
+    notes = unpack.export(fetched, sha, dest)
     assert sorted(p.name for p in (dest / "week").iterdir()) == ["fine"]
     assert (dest / "week" / "fine").read_text() == "1"
     assert len(notes) == 2 and all("leaves the repo" in n for n in notes)
@@ -127,13 +128,10 @@ def test_hanging_server_times_out(tmp_path: Path) -> None:
     assert time.monotonic() - started < scaled(15)
 
 
-def test_an_oversized_tree_is_refused_before_unpacking(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_oversized_tree_is_refused_before_unpacking(repo: Path, tmp_path: Path) -> None:
     sha = commit(repo, "big.bin", "x" * 5000, "2026-11-20T10:00:00+00:00")
     fetched = fetch.fetch(Student("s1", "S", str(repo)), str(repo), tmp_path / "c")
-    assert fetch.tree_bytes(fetched, sha) == 5000
-    monkeypatch.setattr(fetch, "MAX_TREE_BYTES", 4000)
-    with pytest.raises(fetch.FetchFailed, match="over the limit"):
-        fetch.export(fetched, sha, tmp_path / "tree")
+    assert unpack.tree_size(fetched, sha) == (1, 5000)
+    with pytest.raises(fetch.FetchFailed, match="holds 0 MB: over the grader's limit of 0 MB"):
+        unpack.export(fetched, sha, tmp_path / "tree", Limits(tree_mb=0))
     assert not (tmp_path / "tree").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from mlops_roadmap import course
 from tests import classroom
-from tests.conftest import Cli
+from tests.conftest import REPO, Cli, as_in_a_terminal
 from tests.timing import scaled, wait_until
 
 LATE = "2026-12-03T12:00:00+00:00"  # two days after the deadline below
@@ -48,6 +50,7 @@ def strip(grades: dict[str, dict]) -> dict[str, dict]:
     return {k: {f: v for f, v in g.items() if f != "duration"} for k, g in grades.items()}
 
 
+@pytest.mark.slow  # a whole class or week run through the CLI
 def test_grades_a_class_and_reuses_unchanged_grades(roster: Path, cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = ("grade", roster, "--week", "2", "--backend", "process", "--out", out)
@@ -82,12 +85,32 @@ def test_bad_input_is_a_clear_error(roster: Path, cli: Cli, tmp_path: Path) -> N
     done = cli("grade", bad, "--week", "2", "--out", tmp_path / "o")
     assert done.returncode == 1 and "row 2, column 'name'" in done.stderr
     assert "Traceback" not in done.stderr
-    done = cli("grade", roster, "--week", "7", "--out", tmp_path / "o")
+    loaded = course.load(REPO)
+    unchecked = next(w for w in loaded.plan.weeks if not loaded.has_checks(w))
+    done = cli("grade", roster, "--week", unchecked.number, "--out", tmp_path / "o")
     assert done.returncode == 1 and "no automated checks" in done.stderr
     done = cli("grade", roster, "--week", "2", "--deadline", "friday", "--out", tmp_path / "o")
     assert done.returncode == 1 and "not an ISO 8601 time" in done.stderr
+    for limit, said in (
+        ("memory=1", "expected NAME=VALUE with NAME one of wall_seconds, check_seconds"),
+        ("tree_files=many", "tree_files takes a whole number"),
+        ("cpus=-1", "give a positive, finite cpus"),
+    ):
+        done = cli("grade", roster, "--week", "2", "--limit", limit, "--out", tmp_path / "o")
+        assert done.returncode == 1 and f"--limit {limit}: {said}" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
 
 
+def test_limits_are_set_by_name() -> None:
+    from mlops_roadmap.commands.grade import with_limits
+    from mlops_roadmap.grading.model import Limits
+
+    set_ = with_limits(Limits(), ["memory_mb=512", "cpus=0.5", "tree-files=100"])
+    assert (set_.memory_mb, set_.cpus, set_.tree_files) == (512, 0.5, 100)
+    assert set_.wall_seconds == Limits().wall_seconds
+
+
+@pytest.mark.slow  # a whole class or week run through the CLI
 def test_kubernetes_bundle_is_collected_into_the_same_grades(
     roster: Path, cli: Cli, tmp_path: Path
 ) -> None:
@@ -101,12 +124,15 @@ def test_kubernetes_bundle_is_collected_into_the_same_grades(
     assert "registry.example.edu/grader:1" in job and "completionMode: Indexed" in job
     (run,) = [p for p in (out / "kubernetes" / "submissions").iterdir() if p.is_dir()]
     # What each pod does on the cluster, done here: the pod's own entry point, per index.
-    for folder in sorted(p for p in run.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in run.iterdir() if p.name.isdigit()):
         results = out / "kubernetes" / "results" / run.name / folder.name
+        sealed = tmp_path / "seal" / folder.name  # what the pod's init container copies
+        sealed.mkdir(parents=True)
+        shutil.copy(run / "seals" / folder.name / "seal.json", sealed)
         subprocess.run(
             [sys.executable, "-m", "mlops_roadmap.grading.podentry", "--run", run.name,
              "--submissions", folder, "--results", results, "--work", tmp_path / "w" / folder.name,
-             "--tmp", tmp_path / "t"],
+             "--tmp", tmp_path / "t", "--seal", sealed],
             env={**os.environ, "JOB_COMPLETION_INDEX": folder.name},
             check=True, timeout=scaled(300),
         )  # fmt: skip
@@ -129,6 +155,7 @@ def test_ctrl_c_stops_grading_and_everything_it_started(tmp_path: Path) -> None:
         [sys.executable, "-m", "mlops_roadmap", "grade", str(roster), "--week", "2",
          "--backend", "process", "--out", str(tmp_path / "out")],
         env={**os.environ, "HOME": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=as_in_a_terminal,
     )  # fmt: skip
     wait_until(lambda: spinning(token), 60, "the submissions never started")
     grader.send_signal(signal.SIGINT)

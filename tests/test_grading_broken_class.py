@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_roadmap.grading import fetch
+from mlops_roadmap.grading import fetch, unpack
 from mlops_roadmap.grading.model import Student
 from tests import classroom
 from tests.conftest import Cli
@@ -31,7 +31,7 @@ def test_links_that_leave_through_other_links_are_dropped(tmp_path: Path) -> Non
         repo = classroom.student(template, folder, tmp_path / name, None, extra=links)
         fetched = fetch.fetch(Student(name, name, str(repo)), str(repo), tmp_path / "cache")
         tree = tmp_path / f"{name}-tree"
-        notes = fetch.export(fetched, fetched.tip, tree)
+        notes = unpack.export(fetched, fetched.tip, tree)
         (bad, good) = ("z", "y") if name == "through" else ("a", "b")
         assert notes == [
             f"dropped symlink {folder}/x/{bad} -> {links['x/' + bad][3:]} (leaves the repo)"
@@ -82,6 +82,7 @@ def roster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow  # a whole class or week run through the CLI
 def test_a_broken_class_is_graded_whole(roster: Path, cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = cli("grade", roster, "--week", "2", "--backend", "process", "--jobs", "4",

@@ -25,10 +25,10 @@ import pytest
 
 from mlops_roadmap.course import GRADED_PARTS
 from mlops_roadmap.grading import image
-from mlops_roadmap.grading.container import LABEL, DockerBackend
+from mlops_roadmap.grading.container import LABEL, DockerBackend, read_output
 from mlops_roadmap.grading.model import Limits
 from mlops_roadmap.grading.sandbox import Job
-from tests.conftest import REPO, Cli, docker_ready
+from tests.conftest import REPO, Cli, as_in_a_terminal, docker_ready
 from tests.timing import scaled, wait_until
 
 FOLDER = "week02-intro-to-ml"
@@ -38,6 +38,10 @@ HOSTILE = '''\
 """Misbehaves on purpose; writes what it managed to /submission/hostile.json."""
 import json, os, socket, subprocess, sys, time
 
+try:  # the checks may run train.py in several copies at once: one copy misbehaves
+    os.close(os.open("/tmp/hostile.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+except FileExistsError:
+    sys.exit(1)
 report = {}
 for name, host in (("loopback", "127.0.0.1"), ("gateway", "172.17.0.1")):
     try:
@@ -74,10 +78,14 @@ report["hog_peak_mb"] = int((hog.stdout.split() or ["0"])[-1])
 with open("/submission/hostile.json", "w") as handle:
     json.dump(report, handle)
 
+try:  # the container's own output, past the checks' pipes: the checker is PID 1 there
+    open("/proc/1/fd/1", "wb").close()
+    report["container_output"] = "opened"
+except OSError as exc:
+    report["container_output"] = type(exc).__name__
 started, block = time.time(), b"flood " * (1 << 17)
-with open("/proc/1/fd/1", "wb") as out:  # the container's own output, past the checks' pipes
-    for _ in range(1300):
-        out.write(block)
+for _ in range(1300):  # a gigabyte into the checks' own pipe
+    os.write(1, block)
 report["flood_seconds"] = time.time() - started
 with open("/submission/hostile.json", "w") as handle:
     json.dump(report, handle)
@@ -138,6 +146,8 @@ def test_context_leaves_solutions_out(tmp_path: Path) -> None:
     assert "course/checks/week02/conftest.py" in names
     assert "mlops_roadmap/grading/entry.py" in names
     assert not [n for n in names if "solutions" in n.split("/")]
+    assert "course/data/ames/train.csv" in names
+    assert "course/data/ames/holdout.csv" not in names  # held out: sealed to the checker per run
 
 
 def test_tag_follows_the_checks(tmp_path: Path) -> None:
@@ -249,9 +259,11 @@ def test_hostile_submission_is_contained(cli: Cli, tmp_path: Path, engine: Any) 
     assert report["dns"] != "resolved"
     assert 0 < report["forks"] < 64 and report["fork_errors"] > 0, report
     assert report["hog_returncode"] == -9 and report["hog_peak_mb"] < 512, report
+    # The checker is not dumpable: its descriptors, the container's output among them, are
+    # beyond the student's reach.
+    assert report["container_output"] == "PermissionError", report
     assert "flood_seconds" in report, report  # the whole gigabyte went out ...
     assert len(ran.output) < 256 * 1024 + 100  # ... and at most the cap came back
-    assert ran.output.endswith("[... output cut at 256 KB]")
     assert ran.result is not None and ran.result["passed"] is False
     assert not ran.timed_out
     # The same probe with the host's network reaches the listener: the block above is real.
@@ -266,6 +278,29 @@ def test_hostile_submission_is_contained(cli: Cli, tmp_path: Path, engine: Any) 
         remove=True,
     )
     assert listener.accepted == 1
+
+
+@pytest.mark.slow
+def test_container_output_is_read_up_to_the_cap(engine: Any) -> None:
+    """What the grading container prints (its checker's own output) comes back cut at the cap,
+    however much it printed."""
+    flood = "import sys\nfor _ in range(64): sys.stdout.write('flood ' * 40000)\n"  # 15 MB
+    container = engine.containers.run(
+        image.BASE, ["python3", "-c", flood], detach=True, network_mode="none"
+    )
+    try:
+        assert container.wait(timeout=scaled(120))["StatusCode"] == 0
+        text = read_output(container, 256 * 1024)
+    finally:
+        container.remove(force=True)
+    assert text.startswith("flood flood") and text.endswith("\n[... output cut at 256 KB]")
+    assert len(text) == 256 * 1024 + len("\n[... output cut at 256 KB]")
+    short = engine.containers.run(image.BASE, ["echo", "short"], detach=True)
+    try:
+        short.wait(timeout=scaled(60))
+        assert read_output(short, 256 * 1024) == "short\n"
+    finally:
+        short.remove(force=True)
 
 
 @pytest.mark.slow
@@ -306,6 +341,7 @@ def test_ctrl_c_removes_the_container(
     grader = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED, str(ws), str(scratch), grader_image],
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        preexec_fn=as_in_a_terminal,
     )
     try:
         wait_until(lambda: labelled(engine), 60, "no grading container started")

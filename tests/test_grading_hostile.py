@@ -1,5 +1,6 @@
-"""A class with hostile submissions, graded for real: each is contained and reported for that
-student, nothing reaches the grader's secrets or files, and every other grade is right."""
+"""A class with hostile submissions, graded for real in the process jail and in containers: each
+is contained and reported for that student, nothing reaches the grader's secrets or files or the
+held-out answers, no verdict is forged, and every other grade is right."""
 
 from __future__ import annotations
 
@@ -9,12 +10,30 @@ from pathlib import Path
 
 import pytest
 
+from mlops_roadmap import course
+from mlops_roadmap.grading import image
+from mlops_roadmap.manifest import collect_week
 from tests import classroom
-from tests.conftest import Cli
+from tests.conftest import REPO, Cli, docker_ready
+from tests.test_grading_sealed import ATTACK, full_marks
+from tests.timing import scaled
 
 pytestmark = pytest.mark.slow
 TOKEN = uuid.uuid4().hex[:12]
 SECRET = f"hunter2-{TOKEN}"
+HOLDOUT = REPO / "data" / "ames" / "holdout.csv"
+HOLDOUTS = (str(HOLDOUT), f"{image.COURSE_IN_IMAGE}/data/ames/holdout.csv")  # host, image
+# A line of the held-out answers (features and price) that no other file of the course holds.
+ANSWER_LINE = HOLDOUT.read_text(encoding="utf-8").splitlines()[1]
+
+
+def before(attack: str, solution: str) -> str:
+    """``solution`` with ``attack`` run first (after its ``from __future__`` import, which must
+    stay the first statement)."""
+    future = "from __future__ import annotations\n"
+    head, sep, rest = solution.partition(future)
+    assert sep, "the reference train.py starts with a __future__ import"
+    return head + sep + attack + rest
 
 
 def hostile_programs(grader_file: Path, outside: Path) -> dict[str, str]:
@@ -45,19 +64,36 @@ for path in [{str(outside)!r}, "/tmp/outside-{TOKEN}", {str(grader_file.parent /
     except OSError:
         pass
 """
+    answers = f"""
+import sys
+for path in {HOLDOUTS!r}:
+    try:
+        text = open(path).read()
+    except OSError:
+        continue
+    if text:
+        sys.exit("ANSWERS: " + text[:3000])
+"""
+    loaded = course.load(REPO)
+    forged = full_marks(collect_week(loaded, loaded.plan.week(2)))
+    forger = ATTACK.replace("FORGED", repr(forged)).replace("HOLDOUT_PATH", repr(HOLDOUTS[0]))
     return {
+        "forger": before(forger, solution),
+        "answers": before(answers, solution),
         "forkbomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
         "        pass\n",
         "loop-after-answer": solution.replace(
             "sys.exit(main())",
             "main()\n    while True:  # the answer is written; never exit\n        pass",
         ),
-        "memory-hog": "hog = bytearray(64 * 2**30)\n" + solution,
-        "flood": "import sys\nfor _ in range(1024):\n    sys.stdout.buffer.write(b'x' * 2**20)\n"
-        + solution,
-        "daemon": daemon + solution,
+        "memory-hog": before("hog = bytearray(64 * 2**30)\n", solution),
+        "flood": before(
+            "import sys\nfor _ in range(1024):\n    sys.stdout.buffer.write(b'x' * 2**20)\n",
+            solution,
+        ),
+        "daemon": before(daemon, solution),
         "snoop": snoop,
-        "escape": escape + solution,
+        "escape": before(escape, solution),
     }
 
 
@@ -88,7 +124,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict], P
     return roster, grader_file, outside  # type: ignore[return-value]
 
 
-def test_hostile_class(graded: tuple[Path, Path, Path], cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["process", "docker"])
+def test_hostile_class(
+    graded: tuple[Path, Path, Path], cli: Cli, tmp_path: Path, backend: str
+) -> None:
+    if backend == "docker":
+        docker_ready()
     roster, grader_file, outside = graded
     out = tmp_path / "out"
     done = cli(
@@ -97,11 +138,11 @@ def test_hostile_class(graded: tuple[Path, Path, Path], cli: Cli, tmp_path: Path
         "--week",
         "2",
         "--backend",
-        "process",
+        backend,
         "--jobs",
         "2",
         "--timeout",
-        "40",
+        str(round(scaled(90))),  # week 2's checks train three copies: ~40 s on a loaded machine
         "--out",
         out,
         "--json",
@@ -122,8 +163,17 @@ def test_hostile_class(graded: tuple[Path, Path, Path], cli: Cli, tmp_path: Path
     for name in ("forkbomb", "loop-after-answer", "memory-hog"):
         g = grades[name]
         assert g["status"] in ("graded", "timed-out") and g["points"] < 12, (name, g)
+    # No forged verdict counts: the jail's checker was killed (no grade); a container's checker
+    # is pid 1, which the kill cannot stop, and graded what train.py did (it ended at its attack).
+    forger = grades["forger"]
+    assert forger["points"] < 12 and forger["status"] in ("crashed", "graded"), forger
+    if backend == "process":
+        assert forger["status"] == "crashed" and "not written by the checker" in forger["message"]
+    # The held-out answers are not in the sandbox: the reading student did the real work.
+    assert grades["answers"]["status"] == "graded" and grades["answers"]["points"] == 12
     assert grades["flood"]["status"] == "graded"
-    assert grades["daemon"]["status"] == "graded"
+    assert grades["daemon"]["status"] == "graded" and grades["daemon"]["points"] == 12
+    assert grades["escape"]["status"] == "graded" and grades["escape"]["points"] == 12
     alive = [p for p in Path("/proc").glob("[0-9]*") if TOKEN.encode() in _cmdline(p)]
     assert not alive, "a daemonized process outlived its grading"
 
@@ -135,6 +185,7 @@ def test_hostile_class(graded: tuple[Path, Path, Path], cli: Cli, tmp_path: Path
     )
     assert "CHANNEL-OK" in everything
     assert SECRET not in everything and SECRET not in done.stdout + done.stderr
+    assert ANSWER_LINE not in everything
     assert not outside.exists() and not (grader_file.parent / "written").exists()
     assert not Path(f"/tmp/outside-{TOKEN}").exists()
     assert "dropped symlink" in grades["snoop"]["message"]

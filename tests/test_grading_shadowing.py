@@ -311,7 +311,8 @@ def test_docker_grades_the_real_work(
 def run_pod(engine: Any, pod: dict[str, Any], bundle: Path, run: str, index: int) -> None:
     """Pod ``index`` of the Job in a local container, as the manifest makes it: its image and
     command, its own index's folders of the two volumes (``subPathExpr``), each ``emptyDir`` a
-    tmpfs of its size for the image's user, no network, a read-only root, no capabilities."""
+    tmpfs of its size for the image's user (but the seal's: its init container's copy), no
+    network, a read-only root, no capabilities."""
     from docker.types import Mount
 
     (spec,) = pod["containers"]
@@ -320,9 +321,14 @@ def run_pod(engine: Any, pod: dict[str, Any], bundle: Path, run: str, index: int
     tmpfs = {
         m["mountPath"]: f"size={sizes[m['name']].removesuffix('Mi')}m,uid={user},gid={user}"
         for m in spec["volumeMounts"]
-        if m["name"] in sizes
+        if m["name"] in sizes and m["name"] != "seal"
     }
     own = f"{run}/{index}"
+    sealed = bundle / f"seal-{index}"  # what the pod's init container leaves in /seal
+    sealed.mkdir()
+    shutil.copy(bundle / "submissions" / run / "seals" / str(index) / "seal.json", sealed)
+    for path in (sealed, sealed / "seal.json"):
+        os.chown(path, user, user)
     container = engine.containers.create(
         spec["image"],
         spec["command"],
@@ -330,6 +336,7 @@ def run_pod(engine: Any, pod: dict[str, Any], bundle: Path, run: str, index: int
         mounts=[
             Mount("/submissions", str(bundle / "submissions" / own), type="bind", read_only=True),
             Mount("/results", str(bundle / "results" / own), type="bind"),
+            Mount("/seal", str(sealed), type="bind"),
         ],
         tmpfs=tmpfs,
         user=f"{user}:{user}",

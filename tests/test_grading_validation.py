@@ -20,7 +20,7 @@ import pytest
 
 from mlops_roadmap import course
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import backends, exports, grader, verdicts
+from mlops_roadmap.grading import backends, exports, grader, seal, verdicts
 from mlops_roadmap.grading.model import ClassGrades, Grade, Limits, Student
 from mlops_roadmap.grading.sandbox import Ran, read_verdict
 from mlops_roadmap.manifest import Manifest, ManifestCheck, collect_week
@@ -291,17 +291,22 @@ def test_a_class_of_collected_verdicts_is_graded_whole(
     }
     verdict.update(eve=forged, nan=nan, text=text, odd=json.loads(real["pass"].read_text()))
     toy = course.load(TOY)
-    results, rows = tmp_path / "results", []
+    results, rows = tmp_path / "kubernetes" / "results" / "run1", []
+    seals = tmp_path / "kubernetes" / "submissions" / "run1" / "seals"  # as the bundle has them
     for i, (sid, result) in enumerate(verdict.items()):
+        key = seal.Seal()
+        (seals / str(i)).mkdir(parents=True)
+        (seals / str(i) / "seal.json").write_text(key.to_text())
         repo = tmp_path / "repos" / sid
         shutil.copytree(TOY / "solutions" / "week01", repo / "week01-first-steps")
         classroom.commit(repo, "week 1", classroom.COMMITTED)
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                              text=True, check=True, timeout=scaled(30)).stdout.strip()  # fmt: skip
-        document = {"student": sid, "week": "week01", "commit": sha, "result": result,
+        document = {"student": sid, "week": "week01", "commit": sha,
+                    "result": key.sign(json.dumps(result)),
                     "returncode": 0, "timed_out": False, "output": "", "isolation": "kubernetes pod",
                     "duration": "a while" if sid == "odd" else 1.0}  # fmt: skip
-        results.mkdir(exist_ok=True)
+        results.mkdir(parents=True, exist_ok=True)
         (results / f"{i}.json").write_text(json.dumps(document))  # NaN as Python writes it
         rows.append((sid, sid.title(), str(repo)))
     out = tmp_path / "out"

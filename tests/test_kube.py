@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -22,6 +24,7 @@ import yaml
 from mlops_roadmap.errors import RoadmapError
 from mlops_roadmap.grading import kube, kubebundle, podentry
 from mlops_roadmap.grading.model import Limits
+from tests import toyclass
 from tests.conftest import Cli
 from tests.test_grading_container import engine, grader_image, week2  # noqa: F401
 from tests.timing import scaled
@@ -128,6 +131,14 @@ def test_job_and_pods_are_locked_down(bundle: Path) -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["submissions"]["persistentVolumeClaim"]["readOnly"] is True
     assert volumes["tmp"]["emptyDir"]["sizeLimit"] == "512Mi"
+    # The seal: an init container (no submission code) copies this index's seal, from beside
+    # the indexes' folders, into a memory volume; the grading container never mounts the seals.
+    (init,) = pod["initContainers"]
+    seal_in = {m["mountPath"]: m for m in init["volumeMounts"]}["/seal-in"]
+    assert seal_in["subPathExpr"] == f"{run}/seals/$(GRADING_INDEX)" and seal_in["readOnly"]
+    assert init["securityContext"] == container["securityContext"] and "args" not in init
+    assert mounts["/seal"]["name"] == "seal" and volumes["seal"]["emptyDir"]["medium"] == "Memory"
+    assert not [m for m in container["volumeMounts"] if "seals" in m.get("subPathExpr", "")]
 
 
 def test_bundle_holds_tars_and_the_index(bundle: Path) -> None:
@@ -188,10 +199,15 @@ def test_unpack_refuses_escapes(tmp_path: Path) -> None:
 
 
 def pod_run(bundle: Path, index: int, folder: int, tmp: Path) -> int:
-    """podentry.main as pod ``index`` would call it, given index ``folder``'s two folders."""
+    """podentry.main as pod ``index`` would call it, given index ``folder``'s two folders and
+    its seal, copied as the init container copies it."""
     (run_dir,) = (bundle / "submissions").iterdir()
     work = tmp / f"work{index}"
+    seal_dir = tmp / f"seal{index}"
+    seal_dir.mkdir()
+    shutil.copy(run_dir / "seals" / str(folder) / "seal.json", seal_dir / "seal.json")
     args = ["--run", run_dir.name, "--submissions", str(run_dir / str(folder))]
+    args += ["--seal", str(seal_dir)]
     results = bundle / "results" / run_dir.name / str(folder)
     args += ["--results", str(results), "--work", str(work), "--tmp", str(tmp)]
     os.environ["JOB_COMPLETION_INDEX"] = str(index)
@@ -213,8 +229,11 @@ def test_pod_entry_reports_its_index(tmp_path: Path) -> None:
     out = tmp_path / "kubernetes"
     kubebundle.write_bundle(out, "c", submissions([folder]), "img", Limits(wall_seconds=60))
     assert pod_run(out, 0, 0, tmp_path) == 0
+    assert list((tmp_path / "seal0").iterdir()) == []  # the checker took the seal and deleted it
     (run_dir,) = (out / "results").iterdir()
     assert [p.name for p in (run_dir / "0").iterdir()] == ["0.json"]
+    raw = json.loads((run_dir / "0" / "0.json").read_text())
+    assert set(raw["result"]) == {"format", "verdict", "hmac"}  # sealed by the checker
     verdict = kubebundle.collect(run_dir)[0]
     assert (verdict["student"], verdict["week"], verdict["commit"]) == (
         "student-0",
@@ -257,7 +276,7 @@ def test_pod_entry_in_the_grading_image(
     tmpfs = {  # each emptyDir as a tmpfs of its sizeLimit, writable by the pod's user
         m["mountPath"]: f"size={sizes[m['name']].removesuffix('Mi')}m,uid=10001,gid=10001"
         for m in container["volumeMounts"]
-        if m["name"] in sizes
+        if m["name"] in sizes and m["name"] != "seal"  # the seal's: a folder, filled below
     }
     assert sorted(tmpfs) == ["/home/grader", "/tmp", "/work"]
     (run,) = (p.name for p in (out / "submissions").iterdir())
@@ -265,6 +284,11 @@ def test_pod_entry_in_the_grading_image(
         # subPathExpr <run>/$(GRADING_INDEX): each pod gets its own index's folders only.
         own = f"{run}/{index}"
         os.chown(out / "results" / own, 10001, 10001)
+        seal_dir = tmp_path / f"seal{index}"  # what the init container leaves in /seal
+        seal_dir.mkdir()
+        shutil.copy(out / "submissions" / run / "seals" / str(index) / "seal.json", seal_dir)
+        for path in (seal_dir, seal_dir / "seal.json"):
+            os.chown(path, 10001, 10001)
         engine.containers.run(
             container["image"],
             container["command"],
@@ -272,6 +296,7 @@ def test_pod_entry_in_the_grading_image(
             mounts=[
                 Mount("/submissions", str(out / "submissions" / own), type="bind", read_only=True),
                 Mount("/results", str(out / "results" / own), type="bind"),
+                Mount("/seal", str(seal_dir), type="bind"),
             ],
             tmpfs=tmpfs,
             user="10001:10001",
@@ -290,3 +315,63 @@ def test_pod_entry_in_the_grading_image(
     assert found[1]["result"]["passed"] is False
     assert [found[i]["student"] for i in (0, 1)] == ["student-0", "student-1"]
     assert found[0]["commit"] == f"{0:040x}"
+    assert not list((tmp_path / "seal0").iterdir())  # the checker deleted the seal
+
+
+def test_one_bad_result_file_is_that_students_error(bundle: Path) -> None:
+    """Each index's file is read alone: one that is not JSON, not an object or names another
+    submission than its index becomes an error for the index's own student (from the bundle's
+    index); the rest are collected."""
+    (run,) = (bundle / "submissions").iterdir()
+    results = bundle / "results" / run.name
+    who = json.loads((run / "index.json").read_text())["submissions"]
+    good = toyclass.sealed(run, 0, {**who["0"], "returncode": 0, "result": {"format": 1}})
+    (results / "0" / "0.json").write_text(json.dumps(good))
+    (results / "1" / "1.json").write_text('{"student": "student-1", "result": {"checks": [')
+    (results / "2" / "2.json").write_text(json.dumps([good]))
+    (results / "7.json").write_text("not json")  # an index the bundle does not have
+    found = kubebundle.collect(results)
+    assert sorted(found) == [0, 1, 2, 7] and found[0] == {**good, "result": {"format": 1}}
+    for index, why in ((1, "not JSON (JSONDecodeError: "), (2, "a JSON list, not an object")):
+        document = found[index]
+        assert {k: document[k] for k in kubebundle.WHO} == who[str(index)]
+        error = kubebundle.ran(document).result
+        assert error is not None and error["error"].startswith(
+            f"{index}.json: not this submission's grading result: {why}"
+        )
+    assert found[7]["student"] is None  # nobody to charge it to: that student stays queued
+    # A pod that writes a verdict naming a classmate claims nothing for them.
+    (results / "2" / "2.json").write_text(json.dumps({**good, "index": 2}))
+    claimed = kubebundle.collect(results)[2]
+    assert (claimed["student"], claimed["commit"]) == ("student-2", who["2"]["commit"])
+    assert "it names ('student-0', 'week02', " in str(kubebundle.ran(claimed).result)
+    # The pod's own error (it could not read its index) is charged to the index's student.
+    own = {"index": 1, "run": run.name, "result": None, "returncode": 3, "error": "cannot grade"}
+    (results / "1" / "1.json").write_text(json.dumps(own))
+    pod = kubebundle.collect(results)[1]
+    assert pod["student"] == "student-1" and pod["result"] == {"error": "cannot grade"}
+
+
+def test_a_class_is_collected_past_a_broken_result(tmp_path: Path) -> None:
+    """Real repositories staged for the Job; one pod's file is cut short: that student's grade
+    is crashed with the reason, and everyone else's is collected."""
+    repos = {
+        sid: toyclass.repo(tmp_path / "repos" / sid,
+                           [toyclass.Commit("2026-11-05T10:00Z", toyclass.week_files("week01"))])
+        for sid in ("ada", "bob", "cut", "eve")
+    }  # fmt: skip
+
+    def answer(student: str, week: str, commit: str) -> dict[str, Any] | str:
+        document = toyclass.document(student, week, commit)
+        text = json.dumps(document)
+        return text[: len(text) // 2] if student == "cut" else document
+
+    run = toyclass.grade_class(
+        tmp_path, toyclass.roster(tmp_path / "roster.csv", repos), (1,), answer
+    )
+    statuses = {g.student.id: (g.status, g.points) for g in run.grades.grades}
+    assert statuses == {"ada": ("graded", 3), "bob": ("graded", 3), "cut": ("crashed", 0),
+                        "eve": ("graded", 3)}  # fmt: skip
+    message = run.of("cut", "week01").message
+    assert re.fullmatch(r"\d\.json: not this submission's grading result: not JSON \(.*\)", message)
+    assert (run.out / "gradescope" / "cut" / "results.json").is_file()

@@ -8,7 +8,7 @@ import pytest
 
 from mlops_roadmap import roadmap
 from mlops_roadmap.errors import RoadmapError
-from mlops_roadmap.grading import fetch, grader
+from mlops_roadmap.grading import fetch, grader, history
 from mlops_roadmap.grading.model import Grade, Student
 from mlops_roadmap.results import CheckResult, RunReport
 from tests.test_roadmap import write
@@ -59,8 +59,8 @@ def test_penalty(policy: roadmap.LatePolicy, late_days: float, points: float) ->
 
 def test_which_commit_each_policy_grades() -> None:
     fetched = fetch.Fetched(Path("/cache"), "tip")
-    pick = fetch.Pick("on-time", late_commits=2, late_days=1.5)
+    pick = history.Pick("on-time", late_commits=2, late_days=1.5)
     assert grader._graded_commit(fetched, pick, roadmap.LatePolicy("none")) == ("on-time", 0.0)
     assert grader._graded_commit(fetched, pick, roadmap.LatePolicy("zero")) == ("tip", 1.5)
-    on_time = fetch.Pick("tip", 0, 0.0)
+    on_time = history.Pick("tip", 0, 0.0)
     assert grader._graded_commit(fetched, on_time, roadmap.LatePolicy("zero")) == ("tip", 0.0)

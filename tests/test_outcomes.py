@@ -108,7 +108,7 @@ def test_ctrl_c_stops_the_check_and_everything_it_started(
     import subprocess
     import sys
 
-    from tests.conftest import clean_env
+    from tests.conftest import as_in_a_terminal, clean_env
 
     (toy_course / "checks" / "week01" / "test_first.py").write_text(SLOW_CHECK)
     cli("--course", toy_course, "start", "1", cwd=toy_ws)
@@ -117,6 +117,7 @@ def test_ctrl_c_stops_the_check_and_everything_it_started(
         [sys.executable, "-m", "mlops_roadmap", "--course", str(toy_course), "check"],
         cwd=toy_ws,
         env={**clean_env(tmp_path / "home"), "PIDFILE": str(pidfile)},
+        preexec_fn=as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

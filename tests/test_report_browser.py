@@ -6,8 +6,11 @@ Needs Debian's chromium (`scripts/chromium.sh` installs it); CI runs it with the
 
 from __future__ import annotations
 
+import html as html_lib
+import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,38 @@ def test_dom_holds_every_student_and_cell(page: Path, tmp_path: Path) -> None:
     assert len(re.findall(r'<td class="c[ "]', dom)) == STUDENTS * 4  # 30 students x 4 checks
     assert dom.count('<section class="student"') == STUDENTS
     assert "<script" not in dom and "&lt;script&gt;" in dom
+
+
+MEASURE = """<script>
+const seen = [];
+for (const a of document.querySelectorAll("table.heat tbody th a")) {
+  const id = a.querySelector(".id"), name = a.querySelector(".nm");
+  const box = id.getBoundingClientRect(), row = a.closest("tr");
+  const cell = row.querySelector("td.c").getBoundingClientRect();
+  const clip = a.getBoundingClientRect();  // the link clips what overflows it
+  const shown = box.width > 0 && id.scrollWidth <= id.clientWidth
+    && box.right <= clip.right + 0.5 && box.right <= cell.left;
+  seen.push([id.textContent, shown, name.scrollWidth > name.clientWidth].join("|"));
+}
+document.body.dataset.ids = JSON.stringify(seen);
+</script>"""
+
+
+def test_long_names_leave_every_id_in_sight(tmp_path: Path) -> None:
+    """Laid out for real: a long name is cut short, its id stays whole beside it."""
+    cg = sample_class(toy_reports(tmp_path / "runs"), 5)
+    long_name = "Maximiliana Wilhelmina Theodora von Hohenzollern-Sigmaringen und Ansbach"
+    first = cg.grades[0].student
+    longer = type(first)(first.id, long_name, first.repo)
+    grades = tuple(replace(g, student=longer) if g.student == first else g for g in cg.grades)
+    page = tmp_path / "report.html"
+    html = report_html.render(replace(cg, grades=grades))
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    ran = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    found = re.search(r'data-ids="([^"]*)"', ran.stdout)
+    assert found is not None, ran.stdout[-2000:]
+    seen = [row.split("|") for row in json.loads(html_lib.unescape(found.group(1)))]
+    assert [sid for sid, _, _ in seen] == [s.id for s in replace(cg, grades=grades).students()]
+    assert all(shown == "true" for _, shown, _ in seen), seen
+    assert [cut for sid, _, cut in seen if sid == first.id] == ["true"]  # the name gave way

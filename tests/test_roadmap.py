@@ -43,7 +43,7 @@ def test_toy_roadmap_loads_into_frozen_models() -> None:
         ),
         (
             lambda d: d["weeks"][1].update(tools=["python", "kubectl"]),
-            "roadmap.yaml: weeks[1] (week02) -> tools[1]: expected one of cloud, docker, git, "
+            "roadmap.yaml: weeks[1] (week02) -> tools[1]: expected one of airflow, cloud, docker, git, "
             "hadolint, kubernetes, node, promtool, python, terraform, got 'kubectl'",
         ),
         (
@@ -90,6 +90,16 @@ def test_toy_roadmap_loads_into_frozen_models() -> None:
             'roadmap.yaml: weeks[1] (week02) -> data["data/raw/train.csv"]: expected a path '
             "relative to data/, got '../checks/holdout.csv' ('..' leads out of data/): write it "
             "like 'ames/train.csv'",
+        ),
+        (
+            lambda d: d.setdefault("grading", {}).update(held_out="ames/holdout.csv"),
+            "roadmap.yaml: grading.held_out: expected a list of files under data/, like "
+            "['ames/holdout.csv']",
+        ),
+        (
+            lambda d: d.setdefault("grading", {}).update(held_out=["ames/../../x.csv"]),
+            "roadmap.yaml: grading.held_out[0]: expected a path relative to data/, got "
+            "'ames/../../x.csv' ('..' leads out of data/): write it like 'ames/holdout.csv'",
         ),
         (
             lambda d: d["weeks"][1].update(data={"data/raw/train.csv": "/srv/ames/train.csv"}),

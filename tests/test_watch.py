@@ -14,7 +14,7 @@ from types import TracebackType
 import pytest
 
 from mlops_roadmap.commands import watch
-from tests.conftest import Cli, clean_env
+from tests.conftest import Cli, as_in_a_terminal, clean_env
 from tests.timing import scaled, wait_until
 
 # A check the test holds: run N says it started (started-N), then waits for go-N.
@@ -73,12 +73,6 @@ def test_network_file_systems_are_polled(monkeypatch, tmp_path: Path) -> None:  
     assert watch.should_poll(tmp_path, forced=False)
 
 
-def hear_ctrl_c() -> None:
-    """Ctrl-C reaches `watch` as on a terminal, even when these tests run as a background job
-    (which starts with SIGINT ignored, and Python keeps it so)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 class Watch:
     """`mlops-roadmap watch` on week 1 of the toy course, its checks held by the test."""
 
@@ -98,7 +92,7 @@ class Watch:
         with self.out.open("w") as out, self.err.open("w") as err:
             self.proc = subprocess.Popen(
                 args, cwd=self.week_dir, env=env, stdout=out, stderr=err, start_new_session=True,
-                preexec_fn=hear_ctrl_c,
+                preexec_fn=as_in_a_terminal,
             )  # fmt: skip
 
     def __enter__(self) -> Watch:

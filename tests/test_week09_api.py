@@ -7,13 +7,15 @@ Workspaces are made the way `course verify` makes them (scaffold, solution, a ve
 this interpreter). Every CLI run carries a tag in its environment, which the learner's
 processes inherit, so that any process left behind is found in /proc.
 
-The helpers here are shared with test_week10_metrics.py and test_week11_logging.py.
+The helpers here (make_week, lay, edit, check, outcomes) are shared with the other weeks' check
+tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +28,8 @@ import pytest
 
 from mlops_roadmap import course
 from mlops_roadmap.commands import verify
-from tests.conftest import REPO, Cli, clean_env
+from tests.conftest import FIXTURES, REPO, Cli, as_in_a_terminal, clean_env
+from tests.shared_week import Shared
 from tests.timing import scaled, wait_until
 
 WEEK = 9
@@ -35,6 +38,9 @@ TITLES = {
     "training": "train.py saves models/linear.joblib from a clean start",
     "starts": "The app starts under uvicorn and GET /health answers 200",
     "predictions": "POST /predict returns what the learner's model itself predicts",
+    "real houses": "Every real house of the Ames data, its edges included, gets the model's own "
+    "price",
+    "health": "GET /health answers 200 with the model version, and 503 when no model is loaded",
     "422": "Missing, mistyped, out-of-range and unexpected fields get 422 naming the field",
     "malformed": "Malformed JSON gets a 4xx answer, not a server error",
     "500": "An internal error answers 500 in JSON, without a traceback",
@@ -52,6 +58,18 @@ def make_week(base: Path, week: int, solved: bool) -> Path:
     plan = course.load(REPO)
     ws = verify.prepare(plan, plan.plan.week(week), base / "ws", with_solution=solved)
     return ws.week_dir(plan.plan.week(week))
+
+
+def lay(shared: Shared, solved: bool = True, case: str | None = None) -> Path:
+    """A shared workspace's week folder put back to the fresh scaffold, with the reference
+    solution and then a case's files (tests/fixtures/weekNN/CASE) laid over it."""
+    week = shared.reset()
+    week_id = week.name.split("-")[0]
+    if solved:
+        shutil.copytree(REPO / "solutions" / week_id, week, dirs_exist_ok=True)
+    if case is not None:
+        shutil.copytree(FIXTURES / week_id / case, week, dirs_exist_ok=True)
+    return week
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -96,7 +114,7 @@ def check(
     data = json.loads(result.stdout)
     assert data["counts"]["error"] == 0, data
     # a killed process group may take a moment to be reaped
-    wait_until(lambda: tagged_processes(tag) == [], 10, "left running")
+    wait_until(lambda: tagged_processes(tag) == [], 30, "left running")
     return {c["title"]: c for c in data["checks"]}
 
 
@@ -125,16 +143,19 @@ def test_scaffold_fails_on_validation_errors_and_contract(cli: Cli, tmp_path: Pa
         "training": "passed",
         "starts": "passed",
         "predictions": "passed",
+        "real houses": "passed",
+        "health": "failed",
         "422": "failed",
         "malformed": "passed",
         "500": "failed",
         "schemathesis": "failed",
         "own tests": "failed",
     }
-    found = checks[TITLES["422"]]["message"]
-    assert "an unexpected field pool_area: 40: status 200" in found
-    assert "area -100: status 200" in found
-    assert 'neighborhood "Atlantis" (not in Ames): status 200' in found
+    assert "FileNotFoundError" in checks[TITLES["health"]]["found"]
+    found = checks[TITLES["422"]]["found"]
+    assert found.startswith("area -100: status 200 (accepted); area 0: status 200 (accepted); ")
+    assert found.endswith(" more")
+    assert checks[TITLES["422"]]["hint"].startswith("In app/schemas.py: Field(gt=0) on area; ")
     assert "content-type text/plain" in checks[TITLES["500"]]["message"]
     assert "ST101 Server error" in checks[TITLES["schemathesis"]]["message"]
     assert "2 passed" in checks[TITLES["own tests"]]["message"]
@@ -233,7 +254,12 @@ def test_contract_broken_three_ways(cli: Cli, tmp_path: Path) -> None:
     assert outcomes(checks, TITLES) == dict.fromkeys(("predictions", "422", "500"), "failed")
     found = checks[TITLES["predictions"]]["found"]
     assert found.startswith("house 1: ") and "(the model says " in found
-    assert checks[TITLES["422"]]["found"] == "an unexpected field pool_area: 40: status 200"
+    assert checks[TITLES["422"]]["found"] == (
+        "an unexpected field pool_area: 40: status 200 (accepted)"
+    )
+    assert checks[TITLES["422"]]["hint"] == (
+        'In app/schemas.py: model_config = ConfigDict(extra="forbid") on House.'
+    )
     assert 'it shows "RuntimeError", "deliberate error"' in checks[TITLES["500"]]["found"]
 
 
@@ -269,8 +295,7 @@ def test_ctrl_c_during_the_checks_leaves_nothing_running(tmp_path: Path) -> None
         env={**clean_env(tmp_path / "home"), "MLOPS_TEST_TAG": tag},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        # A background child may inherit SIGINT ignored; the CLI must see it as a user would.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=as_in_a_terminal,
     )
     try:
         wait_until(
@@ -304,3 +329,40 @@ def test_benchmark_reports_every_figure() -> None:
     weeks = [f"week{n:02d}_{k}_s" for n in (9, 10, 11) for k in ("check", "learner")]
     assert set(figures) == {"api_start_s", "api_probe_s", "api_stop_s", *weeks}
     assert all(value > 0 for value in figures.values())
+
+
+# -- what a 422 answer names -----------------------------------------------------------------
+
+FIELDS = ("area", "lot_area", "overall_qual", "neighborhood")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "named"),
+    [
+        # FastAPI's default: the loc list names it; the echoed input does not count
+        ({"detail": [{"loc": ["body", "houses", 0, "area"], "input": {"lot_area": 1}}]}, "area",
+         True),
+        ({"detail": [{"loc": ["body", "houses", 0, "area"], "input": {"lot_area": 1}}]},
+         "lot_area", False),
+        # dotted and bracketed paths, in a loc string or an error's field
+        ({"detail": [{"loc": "body.houses[0].lot_area", "msg": "too small"}]}, "lot_area", True),
+        ({"errors": [{"field": "houses.0.area", "message": "Input should be > 0"}]}, "area",
+         True),
+        ({"errors": [{"field": "houses.0.area", "message": "x"}]}, "lot_area", False),
+        # a key of its own, or a word of a message
+        ({"area": ["must be positive"]}, "area", True),
+        ({"errors": ["neighborhood is not in Ames"]}, "neighborhood", True),
+        # a house echoed under a key of its own names every field: its values decide
+        ({"errors": [{"field": "houses.0.area", "house": dict.fromkeys(FIELDS, 1)}]}, "area",
+         True),
+        ({"errors": [{"field": "houses.0.area", "house": dict.fromkeys(FIELDS, 1)}]}, "lot_area",
+         False),
+        # naming every field alike, or none, names nothing
+        ({"detail": "expected fields: " + ", ".join(FIELDS)}, "area", False),
+        ({"detail": "invalid request"}, "area", False),
+    ],
+)  # fmt: skip
+def test_what_a_422_body_names(body: Any, field: str, named: bool) -> None:
+    from mlops_checks import api
+
+    assert api.field_named(json.dumps(body), field, FIELDS) is named

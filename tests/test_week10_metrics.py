@@ -27,9 +27,12 @@ TITLES = {
     "counter": "A request counter labelled by method, route and status rises by exactly the "
     "requests",
     "routes": "Metric labels hold route templates, never raw URLs",
-    "histogram": "A latency histogram times the prediction requests, with consistent buckets",
+    "histogram": "A latency histogram times the prediction requests in seconds, with "
+    "consistent buckets",
+    "prices": "A histogram of predicted prices records every price the app returns, in dollars",
     "config": "prometheus.yml scrapes the API as job housing-api and passes promtool check config",
     "dashboard": "Every Grafana dashboard query is valid PromQL naming a metric the app exports",
+    "panels": "Every dashboard query can show data, and the lesson's four panels are there",
     "provisioning": "Grafana's data source and dashboards are provisioned from the project's files",
 }
 PROMTOOL = shutil.which("promtool") or str(Path(sys.executable).parent / "promtool")
@@ -75,6 +78,60 @@ def test_grafana_variables_become_promql() -> None:
     )
 
 
+def test_dashboard_variables_take_their_current_values() -> None:
+    """A dashboard's own variables: the current value, several as an alternation, All as .*,
+    else the first option or query item; Grafana's formats and old [[ ]] syntax too."""
+    m = monitoring()
+    dashboard = {
+        "templating": {
+            "list": [
+                {"name": "window", "type": "interval", "current": {"value": "10m"}},
+                {"name": "route", "current": {"value": ["/predict", "/health"]}},
+                {"name": "any", "current": {"value": "$__all"}},
+                {"name": "step", "query": "1m,5m"},
+                {"name": "job", "options": [{"value": "housing-api"}]},
+            ]
+        }
+    }
+    values = m.variable_values(dashboard)
+    expr = 'rate(x{e=~"$route", f=~"${any:regex}", job="[[job]]"}[$window]) + y[$step] + $other'
+    assert m.grafana_to_promql(expr, values) == (
+        'rate(x{e=~"(/predict|/health)", f=~".*", job="housing-api"}[10m]) + y[1m] + $other'
+    )
+
+
+def test_selectors_that_can_never_select() -> None:
+    """A query filtering on a label the series lack, or on a job, route or status they never
+    hold, is an always-empty panel; negative matchers and other values are left alone."""
+    m = monitoring()
+    exported = {
+        "http_requests_total": {"method": {"GET"}, "endpoint": {"/predict"}, "status": {"200"}},
+        "predicted_price_dollars_sum": {},
+    }
+    known = m.Known({"housing-api"}, {"job", "instance"}, {"/predict", "/health"})
+    assert (
+        m.empty_selections(
+            'sum(rate(http_requests_total{job="housing-api", status=~"5..", endpoint="/health"}[5m]))'
+            ' + predicted_price_dollars_sum{instance="x"} + up{job!="a"} + other{foo="bar"}',
+            exported,
+            known,
+        )
+        == []
+    )
+    assert m.empty_selections(
+        'http_requests_total{code="500"} + http_requests_total{job="api"}'
+        ' + http_requests_total{endpoint="/predictions"} + predicted_price_dollars_sum{path="/"}',
+        exported,
+        known,
+    ) == [
+        "http_requests_total has no label code (it has endpoint, instance, job, method, status)",
+        'http_requests_total{job="api"} matches no job it can have (housing-api)',
+        'http_requests_total{endpoint="/predictions"} matches no endpoint it can have (/health, '
+        "/predict)",
+        "predicted_price_dollars_sum has no label path (it has instance, job)",
+    ]
+
+
 def test_finished_project_passes_and_is_left_untouched(cli: Cli, tmp_path: Path) -> None:
     week = make_week(tmp_path, WEEK, solved=True)
     before = tree_hashes(week)
@@ -93,11 +150,13 @@ def test_scaffold_has_no_metrics_yet(cli: Cli, tmp_path: Path) -> None:
         "counter": "blocked",
         "routes": "blocked",
         "histogram": "blocked",
+        "prices": "blocked",
         "config": "failed",
         "dashboard": "blocked",
+        "panels": "blocked",
         "provisioning": "failed",
     }
-    assert "statuses [404, 404]" in checks[TITLES["parses"]]["found"]
+    assert "statuses [404, 404, 404]" in checks[TITLES["parses"]]["found"]
     assert checks[TITLES["config"]]["found"] == "the jobs are: prometheus"
     assert checks[TITLES["provisioning"]]["found"] == "no provider file there"
 
@@ -133,7 +192,9 @@ def test_broken_monitoring_files(cli: Cli, tmp_path: Path) -> None:
     }
     assert "often" in checks[TITLES["config"]]["found"]
     found = checks[TITLES["dashboard"]]["found"]
-    assert found == "panel 'Error ratio (5xx share of requests)' uses requests_served_total"
+    assert found == (
+        "housing.json, panel 'Error ratio (5xx share of requests)' uses requests_served_total"
+    )
     assert "${DS_PROMETHEUS}" in checks[TITLES["provisioning"]]["found"]
 
 

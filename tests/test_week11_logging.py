@@ -20,14 +20,20 @@ TITLES = {
     "starts": "The app starts under uvicorn and GET /health answers 200",
     "json": "Every line the app logs is a JSON object with a time, a level and a message",
     "access": "Every request is logged with its request id, path, status and latency",
-    "echo": "A request id sent in X-Request-ID is echoed back, and one is made when none is sent",
+    "echo": "X-Request-ID is echoed back, and one is made when none, or an unsafe one, is sent",
     "error": "An internal error is logged with its traceback and request id, and answered in JSON",
     "leaks": "Request payloads and secrets never appear in the logs",
+    "prediction": "Each prediction is logged with its request id, how many houses and the model "
+    "version",
     "valid": "alerts.yml passes promtool check rules and prometheus.yml loads it",
-    "complete": "alerts.yml has an error-rate and a latency alert with for:, severity and summary",
-    "error alert": "The error-rate alert fires within 10 minutes at 10% errors and stays quiet "
-    "at 1%",
-    "latency alert": "The latency alert fires when predictions take 3 s and stays quiet at 10 ms",
+    "complete": "alerts.yml has down, error-rate and latency alerts with for:, severity, summary, "
+    "runbook",
+    "down alert": "The service-down alert fires within 5 minutes of the target going down, quiet "
+    "while up",
+    "error alert": "The error-rate alert fires in 10 min at 10% errors, quiet at 1%, at 10 to "
+    "1,000 req/min",
+    "latency alert": "The latency alert fires when predictions take 3 s, quiet at 10 ms, at 10 to "
+    "1,000 req/min",
     "own tests": "alerts_test.yml passes promtool test rules and tests every alert",
 }
 ALERTS = "rules_valid or rules_complete or alert_behaves or own_rule_tests"
@@ -52,8 +58,10 @@ def test_scaffold_logs_no_json_and_has_one_alert(cli: Cli, tmp_path: Path) -> No
         "echo": "failed",
         "error": "failed",
         "leaks": "passed",
+        "prediction": "failed",
         "valid": "failed",
         "complete": "failed",
+        "down alert": "passed",
         "error alert": "blocked",
         "latency alert": "blocked",
         "own tests": "passed",
@@ -118,13 +126,21 @@ def test_alerts_that_fire_late_or_on_healthy_traffic(cli: Cli, tmp_path: Path) -
     assert outcomes(checks, TITLES) == {
         "valid": "passed",
         "complete": "passed",
+        "down alert": "passed",
         "error alert": "failed",
         "latency alert": "failed",
         "own tests": "failed",
     }
-    assert checks[TITLES["error alert"]]["found"].startswith("HousingApiHighErrorRate did not fire")
+    error = checks[TITLES["error alert"]]
+    assert error["found"] == (
+        "HousingApiHighErrorRate did not fire at 10% errors at 10 requests a minute, 10% errors "
+        "at 100 requests a minute, 10% errors at 1,000 requests a minute"
+    )
+    assert error["hint"].startswith("Divide the rate of 5xx answers")
     assert checks[TITLES["latency alert"]]["found"] == (
-        "HousingApiSlowPredictions fired on healthy traffic: firing at 50 of them"
+        "HousingApiSlowPredictions fired on healthy traffic: 10 ms at 10 requests a minute "
+        "(firing at 50 of them), 10 ms at 100 requests a minute (firing at 50 of them), 10 ms at "
+        "1,000 requests a minute (firing at 50 of them)"
     )
 
 

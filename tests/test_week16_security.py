@@ -32,13 +32,17 @@ TITLES = {
     "starts": "The API starts under uvicorn with JWT_SECRET and PSEUDONYM_KEY from the environment",
     "no_credentials": "Without a bearer token, /predict and /admin/reload answer 401 with "
     "WWW-Authenticate",
-    "bad_tokens": "Wrong, forged, unsigned, expired or never-expiring tokens get 401 from /predict",
+    "bad_tokens": "Wrong, forged, unsigned, expired, never-expiring or subjectless tokens get 401",
     "scope": "A valid token without the endpoint's scope gets 403 (predict, admin)",
     "valid": "Valid tokens with the right scope get 200, and /predict answers what the model "
     "predicts",
     "logs": "The app's logs after the session hold no token, no secret and no caller's name or "
     "e-mail",
+    "audit": "The audit log tells callers apart by a pseudonym keyed by PSEUDONYM_KEY, not a "
+    "plain hash",
     "secrets": "A secret scan of the week folder and its git history finds nothing",
+    "real_secret": "A missing, empty or 8-character JWT_SECRET stops the app, or it accepts no "
+    "token at all",
     "bandit": "bandit finds no high-severity issue in the week folder's code",
     "writes": "pseudonymise.py writes data/processed/sales.csv, row for row",
     "no_personal": "No owner's name or e-mail appears in the processed file or in what the "
@@ -48,7 +52,7 @@ TITLES = {
     "keyed": "The pseudonyms are not plain hashes of names or e-mails, and change with the key",
     "refuses": "Without PSEUDONYM_KEY, pseudonymise.py exits with an error and writes nothing",
 }
-API = ["starts", "no_credentials", "bad_tokens", "scope", "valid", "logs"]
+API = ["starts", "no_credentials", "bad_tokens", "scope", "valid", "logs", "audit"]
 PRIVACY = ["writes", "no_personal", "consistent", "keyed", "refuses"]
 GIT_ID = {
     "GIT_AUTHOR_NAME": "Test Learner",
@@ -89,6 +93,42 @@ def whats(path: str, text: str) -> list[str]:
             "a random-looking string literal (high entropy)",
         ),
         ("client.py", "URL = 'postgresql://mlflow:s3cret@db:5432/mlflow'", "a password in a URL"),
+        # Hard-coded fallbacks however they are written, read as Python code.
+        (
+            "app/security.py",
+            'SECRET = os.environ.get("JWT_SECRET") or "dev-secret-123"',
+            'a hard-coded fallback (`or "..."`) for JWT_SECRET',
+        ),
+        (
+            "app/security.py",
+            'key = os.environ["JWT_SECRET"] if "JWT_SECRET" in os.environ else "dev-secret-123"',
+            'a hard-coded fallback (`... if ... else "..."`) for JWT_SECRET',
+        ),
+        (
+            "app/settings.py",
+            'class Settings(BaseSettings):\n    jwt_secret: str = "dev-secret-123"',
+            "a hard-coded default for jwt_secret",
+        ),
+        (
+            "app/settings.py",
+            'class Settings(BaseSettings):\n    jwt_secret: SecretStr = Field(default="dev-123")',
+            "a hard-coded default for jwt_secret",
+        ),
+        (
+            "app/security.py",
+            'from os import getenv\nSECRET = getenv("JWT_SECRET", "dev-secret-123")',
+            "a hard-coded fallback for the environment variable JWT_SECRET",
+        ),
+        (
+            "app/security.py",
+            'SECRET = os.environ.get(\n    "JWT_SECRET",\n    "dev-secret-123",\n)',
+            "a hard-coded fallback for the environment variable JWT_SECRET",
+        ),
+        (
+            "app/security.py",
+            'def jwt_secret(secret: str = "dev-secret-123") -> str:\n    return secret',
+            "a hard-coded default for the parameter secret of jwt_secret()",
+        ),
     ],
 )
 def test_scanner_finds(path: str, text: str, what: str) -> None:
@@ -110,6 +150,16 @@ def test_scanner_finds(path: str, text: str, what: str) -> None:
         ("notes.md", 'password = "hunter2!" in a lesson is prose, not code'),
         ("app/schemas.py", 'FIELDS = "predictions_and_model_version"'),
         ("tests/test_api.py", f'SECRET = "{RANDOM}"  # pragma: allowlist secret'),
+        # Settings about a secret, and empty or absent defaults, are not secrets.
+        ("app/security.py", 'ttl = int(os.environ.get("JWT_TOKEN_TTL", "900"))'),
+        ("app/security.py", 'alg = os.getenv("JWT_ALGORITHM") or "HS256"'),
+        ("app/security.py", 'secret = os.environ.get("JWT_SECRET") or ""'),
+        ("app/security.py", 'mode = "strict" if os.environ.get("JWT_SECRET") else "open"'),
+        ("app/security.py", 'def decode(token: str, algorithm: str = "HS256") -> None: ...'),
+        (
+            "app/settings.py",
+            'class Settings(BaseSettings):\n    jwt_secret: str\n    jwt_algorithm: str = "HS256"',
+        ),
     ],
 )
 def test_scanner_leaves_alone(path: str, text: str) -> None:
@@ -320,6 +370,7 @@ def test_scaffold_auth_fails_each_way(cli: Cli, tmp_path: Path) -> None:
         "scope": "failed",
         "valid": "passed",
         "logs": "failed",
+        "audit": "failed",
     }
     assert "no Authorization header to POST /predict: HTTP 200" in checks["no_credentials"]["found"]
     bad = checks["bad_tokens"]["found"]
@@ -328,6 +379,9 @@ def test_scaffold_auth_fails_each_way(cli: Cli, tmp_path: Path) -> None:
     assert 'scope "predictions:read" to POST /predict: HTTP 200' in checks["scope"]["found"]
     logs = checks["logs"]["found"]
     assert "'authorization': 'Bearer eyJhbGci…'" in logs  # a leaked token is shown cut short
+    assert (
+        "the first caller is named by their e-mail address or name (" in (checks["audit"]["found"])
+    )
     assert running_in(week.parent) == []
 
 
@@ -418,7 +472,7 @@ def test_weak_pseudonyms(
     cli: Cli, solved: Path, new: str, expected: dict[str, str], says: str
 ) -> None:
     edit(solved / "app" / "privacy.py", KEYED, new)
-    checks = check(cli, solved, "pseudonym")
+    checks = check(cli, solved, "test_week16_3_privacy and pseudonym")
     result = outcomes(checks)
     assert {k: v for k, v in result.items() if v != "passed"} == expected, checks
     [key] = expected
@@ -437,7 +491,7 @@ def test_pipeline_without_key_guard_and_leaky_output(cli: Cli, solved: Path) -> 
     assert outcomes(checks) == {"writes": "passed", "no_personal": "failed", "refuses": "failed"}
     found = checks["no_personal"]["found"]
     assert "columns owner_name, owner_email still there" in found
-    assert "2 in what it printed, e.g. Kimberly Smith" in found
+    assert "2 in what it printed, e.g. Jessica Martin" in found
     assert (
         checks["refuses"]["found"] == "it exited with status 0; it wrote data/processed/sales.csv"
     )

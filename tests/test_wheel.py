@@ -86,7 +86,7 @@ def test_installed_wheel_finds_its_bundled_course(wheel: Path, tmp_path: Path) -
     # The installed check library finds the installed course's data (as a run puts it on the path).
     lib = target / "mlops_roadmap" / "_course" / "checks" / "_lib"
     holdout = subprocess.run(
-        [python, "-c", "import mlops_checks; print(mlops_checks.HOLDOUT_CSV.is_file())"],
+        [python, "-c", "import mlops_checks as m; print((m.DATA / m.HOLDOUT).is_file())"],
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(lib)},
         capture_output=True,
