@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/grading.py [--count 200] [--jobs 2] [--backend process] [--json]
 
 Reports wall time, submissions per minute, the grader's own overhead per submission beyond the
-checks' work (fetch, export, sandbox set-up and tear-down, interpreter start, gradebook), and how
-busy the machine's cores were (from /proc/stat). Each submission's repository is generated,
+checks' work (fetch, export, sandbox set-up and tear-down, interpreter start, gradebook), the part
+of it spent unpacking and removing the tree (each grade's ``overhead``), and how busy the
+machine's cores were (from /proc/stat). Each submission's repository is generated,
 committed and fetched for real; nothing is reused from an earlier run (a fresh cache and out).
 """
 
@@ -62,6 +63,9 @@ def measure(cg: ClassGrades, wall: float, busy: float, jobs: int) -> dict[str, o
         "checks_s_mean": round(statistics.mean(checks), 2) if checks else None,
         "sandbox_s_mean": round(statistics.mean(inside), 2) if inside else None,
         "overhead_s_per_submission": round(per - statistics.mean(checks), 2) if checks else None,
+        "unpack_and_remove_s_mean": round(statistics.mean(g.overhead for g in graded), 3)
+        if graded
+        else None,
         "core_utilisation": round(busy, 3),
         "isolation": sorted({g.isolation for g in cg.grades}),
     }

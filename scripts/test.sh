@@ -14,4 +14,4 @@ for week in checks/week*/; do
   MYPYPATH="checks/_lib:$week" .venv/bin/mypy --strict --ignore-missing-imports \
     --python-version 3.10 --no-error-summary "$week"
 done
-exec .venv/bin/python -m pytest -n 2 "$@"
+exec .venv/bin/python -m pytest -n 2 --durations=60 "$@"
