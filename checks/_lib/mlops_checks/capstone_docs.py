@@ -19,7 +19,7 @@ OUTLINE = (
     ("Problem and users", r"problem|users|context|background|goal"),
     ("Requirements and SLOs", r"\bslos?\b|service.level|requirements|objectives"),
     ("Components", r"component|container|building blocks|system overview|architecture"),
-    ("Data and model flow", r"flow|pipeline|lifecycle"),
+    ("Data and model flow", r"flow|pipeline|lifecycle|\bdata\b.*\bmodels?\b"),
     ("Decisions", r"decision|\badrs?\b|trade.?offs?"),
     ("Operations", r"operation|operating|\bops\b|running it"),
     ("Risks and limits", r"risk|limit|failure modes|caveats"),
