@@ -30,9 +30,9 @@ def test_architecture_sections(architecture: Doc) -> None:
     """ARCHITECTURE.md has the outline's seven sections, each filled in"""
     found = docs.outline(architecture)
     problems = [f"no {name} section" for name in found.missing]
+    problems += [f"placeholder {p}" for p in architecture.placeholders()]
     for name, section in found.found.items():
         problems += docs.unfilled(name, section)
-    problems += [f"placeholder {p}" for p in architecture.placeholders()]
     expect_none(
         problems,
         expected="the sections " + ", ".join(n for n, _ in docs.OUTLINE) + ", each with "
