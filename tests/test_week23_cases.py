@@ -269,7 +269,8 @@ def failing_test(week: Path) -> None:
 
 def lint_error(week: Path) -> None:
     path = week / "train.py"
-    path.write_text("import os\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n\ndef empty(x):\n    return x == None\n", encoding="utf-8")
 
 
 # case: (the check that fails, how the capstone is changed, what `found` names)
@@ -296,7 +297,7 @@ WRONG: dict[str, tuple[str, Callable[[Path], None], str]] = {
             w,
             "7. Risks and limits",
             "Known failure modes, data and fairness limits, cost, "
-            "what you would do with more\ntime.\n",
+            "what you would do with more time.\n",
         ),
         "'7. Risks and limits' (Risks and limits) has 0 words of your own",
     ),
@@ -334,7 +335,7 @@ WRONG: dict[str, tuple[str, Callable[[Path], None], str]] = {
 }
 SLOW_WRONG: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "a failing test": ("test", failing_test, "AssertionError: a price below zero"),
-    "a lint error": ("lint", lint_error, "F401"),
+    "a lint error": ("lint", lint_error, "E711"),
 }
 
 

@@ -14,7 +14,7 @@ from mlops_roadmap.checking import expect, expect_file, expect_none
 from mlops_roadmap.fixtures import Run
 
 TARGETS = ("test", "lint", "train", "up")
-TAIL = 15
+TAIL = 25
 pytestmark = [pytest.mark.requires("make"), pytest.mark.timeout(MAKE_TIMEOUT + 120)]
 
 
