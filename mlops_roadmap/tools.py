@@ -139,6 +139,15 @@ def node(_: Places) -> Probe:
     return _command("node", ["node", "--version"], "install Node.js 20: https://nodejs.org/")
 
 
+def make(_: Places) -> Probe:
+    return _command(
+        "make",
+        ["make", "--version"],
+        "install GNU make (`apt-get install make`, `brew install make`, or Xcode's command-line "
+        "tools)",
+    )
+
+
 def promtool(_: Places) -> Probe:
     return _command(
         "promtool",
@@ -246,6 +255,7 @@ TOOLS: dict[str, Callable[[Places], Probe]] = {
     "kubernetes": kubernetes,
     "terraform": terraform,
     "node": node,
+    "make": make,
     "promtool": promtool,
     "hadolint": hadolint,
     "cloud": cloud,

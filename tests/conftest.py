@@ -79,6 +79,21 @@ def toy_course(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def unchecked_course(tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the real course whose last week has no checks yet (its checks folder left
+    out), as a course release with a week still being written has; the copy's root and that
+    week's id. Pass it with --course or $MLOPS_ROADMAP_COURSE."""
+    dest = tmp_path / "course-unchecked"
+    ignore = shutil.ignore_patterns("__pycache__", ".mypy_cache", ".ruff_cache")
+    for part in ("weeks", "templates", "solutions", "data", "checks"):
+        shutil.copytree(REPO / part, dest / part, ignore=ignore)
+    shutil.copy(REPO / "roadmap.yaml", dest / "roadmap.yaml")
+    week = sorted(p.name for p in (dest / "checks").glob("week*"))[-1]
+    shutil.rmtree(dest / "checks" / week)
+    return dest, week
+
+
+@pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     """Run `mlops-roadmap ARGS` for real; returns the completed process (raises only when it
     outlives ``scaled(timeout)``)."""

@@ -202,6 +202,7 @@ def test_doctor_json_lists_every_tool(cli: Cli, toy_course: Path, tmp_path: Path
         "kubernetes",
         "terraform",
         "node",
+        "make",
         "cloud",
         "promtool",
         "hadolint",

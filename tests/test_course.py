@@ -29,13 +29,17 @@ def test_week2_lesson_explains_the_data_choice() -> None:
     assert "Boston" in lesson and "Ames" in lesson and "De Cock" in lesson
 
 
-def test_unchecked_week_says_so_plainly(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    loaded = course.load(REPO)
+def test_unchecked_week_says_so_plainly(  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path, unchecked_course: tuple[Path, str]
+) -> None:
+    root, week_id = unchecked_course
+    loaded = course.load(root)
     week = next(w for w in loaded.plan.weeks if not loaded.has_checks(w))
+    assert week.id == week_id
     ws = tmp_path / "ws"
-    cli("--course", REPO, "init", ws)
-    assert cli("--course", REPO, "start", str(week.number), "--force", cwd=ws).returncode == 0
-    result = cli("--course", REPO, "check", cwd=ws)
+    cli("--course", root, "init", ws)
+    assert cli("--course", root, "start", str(week.number), "--force", cwd=ws).returncode == 0
+    result = cli("--course", root, "check", cwd=ws)
     assert result.returncode == 3  # nothing failed: there is nothing to check (CI tells them apart)
     assert f"{week.id} has no automated checks yet in this course release" in result.stderr
 
@@ -78,6 +82,8 @@ PROVEN_ELSEWHERE = {
     18: "tests/test_week18_cases.py (finished project and scaffold)",
     20: "tests/test_week20_cases.py (finished project and scaffold)",
     22: "tests/test_week22_cases.py (solution and scaffold)",
+    23: "tests/test_week23_cases.py::test_the_solution_passes_and_is_left_untouched "
+    "(and test_the_scaffold_fails_its_documents)",
     24: "tests/test_week24_cases.py::test_the_finished_portfolio_passes_and_is_left_untouched "
     "(and test_the_scaffold_fails_with_guidance)",
 }

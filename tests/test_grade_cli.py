@@ -16,7 +16,7 @@ import pytest
 
 from mlops_roadmap import course
 from tests import classroom
-from tests.conftest import REPO, Cli, as_in_a_terminal
+from tests.conftest import Cli, as_in_a_terminal
 from tests.timing import scaled, wait_until
 
 LATE = "2026-12-03T12:00:00+00:00"  # two days after the deadline below
@@ -79,15 +79,19 @@ def test_grades_a_class_and_reuses_unchanged_grades(roster: Path, cli: Cli, tmp_
     assert "summary:" in human.stdout and "fetch-failed" in human.stdout
 
 
-def test_bad_input_is_a_clear_error(roster: Path, cli: Cli, tmp_path: Path) -> None:
+def test_bad_input_is_a_clear_error(
+    roster: Path, cli: Cli, tmp_path: Path, unchecked_course: tuple[Path, str]
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name,repo\nada,,/x\n")
     done = cli("grade", bad, "--week", "2", "--out", tmp_path / "o")
     assert done.returncode == 1 and "row 2, column 'name'" in done.stderr
     assert "Traceback" not in done.stderr
-    loaded = course.load(REPO)
-    unchecked = next(w for w in loaded.plan.weeks if not loaded.has_checks(w))
-    done = cli("grade", roster, "--week", unchecked.number, "--out", tmp_path / "o")
+    root, week_id = unchecked_course
+    unchecked = course.load(root).plan.week(int(week_id.removeprefix("week")))
+    done = cli(
+        "--course", root, "grade", roster, "--week", unchecked.number, "--out", tmp_path / "o"
+    )
     assert done.returncode == 1 and "no automated checks" in done.stderr
     done = cli("grade", roster, "--week", "2", "--deadline", "friday", "--out", tmp_path / "o")
     assert done.returncode == 1 and "not an ISO 8601 time" in done.stderr

@@ -44,7 +44,7 @@ def test_toy_roadmap_loads_into_frozen_models() -> None:
         (
             lambda d: d["weeks"][1].update(tools=["python", "kubectl"]),
             "roadmap.yaml: weeks[1] (week02) -> tools[1]: expected one of airflow, cloud, docker, git, "
-            "hadolint, kubernetes, node, promtool, python, terraform, got 'kubectl'",
+            "hadolint, kubernetes, make, node, promtool, python, terraform, got 'kubectl'",
         ),
         (
             lambda d: d["weeks"][1].update(id="week03"),

@@ -88,8 +88,11 @@ def test_workflow_is_a_valid_github_workflow(cli: Cli, tmp_path: Path) -> None:
     assert validate(broken).returncode != 0
 
 
-def run_check_step(ws: Path, tmp_path: Path) -> tuple[int, str, Path, str]:
-    """Run the workflow's check step in ``ws`` with this interpreter's CLI as `mlops-roadmap`."""
+def run_check_step(
+    ws: Path, tmp_path: Path, course_root: Path | None = None
+) -> tuple[int, str, Path, str]:
+    """Run the workflow's check step in ``ws`` with this interpreter's CLI as `mlops-roadmap`
+    (on ``course_root``'s course when given, else the bundled one)."""
     (step,) = (s for s in steps(load(ws / WORKFLOW)) if s.get("id") == "check")
     assert step["shell"] == "bash"
     shim = tmp_path / "bin" / "mlops-roadmap"
@@ -103,6 +106,8 @@ def run_check_step(ws: Path, tmp_path: Path) -> tuple[int, str, Path, str]:
         REPORTS=step["env"]["REPORTS"],
         GITHUB_STEP_SUMMARY=str(summary),
     )
+    if course_root is not None:
+        env["MLOPS_ROADMAP_COURSE"] = str(course_root)
     result = subprocess.run(  # the way GitHub runs a `shell: bash` step
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
         cwd=ws,
@@ -124,19 +129,21 @@ def junit(reports: Path, week: str) -> dict[str, int]:
 
 
 def test_check_step_passes_a_solved_week_and_skips_one_without_checks(
-    cli: Cli, tmp_path: Path
+    cli: Cli, tmp_path: Path, unchecked_course: tuple[Path, str]
 ) -> None:
+    root, week_id = unchecked_course
     ws = tmp_path / "ws"
-    assert cli("init", ws).returncode == 0
-    loaded = course.load(REPO)
+    assert cli("--course", root, "init", ws).returncode == 0
+    loaded = course.load(root)
     unchecked = next(w for w in loaded.plan.weeks if not loaded.has_checks(w))
+    assert unchecked.id == week_id
     count = len(collect_week(loaded, loaded.plan.week(2)).checks)
     for week in ("2", str(unchecked.number)):  # a week without automated checks yet
-        assert cli("start", week, "--force", cwd=ws).returncode == 0
+        assert cli("--course", root, "start", week, "--force", cwd=ws).returncode == 0
     shutil.copytree(REPO / "solutions" / "week02", ws / "week02-intro-to-ml", dirs_exist_ok=True)
     venvs.layered(ws / ".venv")  # what the install step makes, from this environment
 
-    code, out, reports, summary = run_check_step(ws, tmp_path)
+    code, out, reports, summary = run_check_step(ws, tmp_path, root)
     assert code == 0, out
     assert junit(reports, "week02") == {"tests": count, "failures": 0, "errors": 0, "skipped": 0}
     assert f"PASSED  {count} passed" in out  # the usual report, in the job's log

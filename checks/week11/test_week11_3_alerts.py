@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mlops_checks import alerting, api
+from mlops_checks.alert_checks import promtool_said
 from mlops_roadmap.checking import blocked, expect, expect_file, expect_none, fail
 
 pytestmark = pytest.mark.timeout(300)
@@ -40,16 +41,6 @@ def rules_or_block(week_dir: Path) -> tuple[list[Path], list[Any]]:
             f"the rule files cannot be read: {exc}",
             hint=f"Make the check '{VALID_TITLE}' pass first.",
         )
-
-
-def promtool_said(result: Any) -> str:
-    """promtool's verdict without its banner lines."""
-    lines = [
-        ln.strip()
-        for ln in (result.stdout + result.stderr).splitlines()
-        if ln.strip() and not ln.startswith(("Unit Testing:", "Checking "))
-    ]
-    return " ".join(lines)[:600] or f"exit status {result.returncode}"
 
 
 @pytest.mark.requires("promtool")

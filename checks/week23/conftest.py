@@ -1,0 +1,57 @@
+"""Week 23 fixtures: the capstone's documents read once, and its Makefile run as a reviewer runs
+it, in a clean copy of the week folder with the learner's interpreter first on PATH."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlops_checks import markdown_doc
+from mlops_roadmap.checking import expect_file
+from mlops_roadmap.fixtures import CleanCopy, Run
+from mlops_roadmap.procs import ProcessResult
+
+# What a learner's own runs leave behind, which a clean start must make again.
+OUTPUTS = ("models", "mlflow.db", "mlruns", ".ruff_cache", ".mypy_cache", "reports")
+MAKE_TIMEOUT = 600
+Make = Callable[[str], ProcessResult]
+
+
+def make_environment(venv: Path | None) -> dict[str, str]:
+    """The learner's environment first on PATH, then the checker's own scripts (promtool, ruff),
+    then the rest of PATH; no make variables inherited from a caller's make."""
+    bins = ([str(venv / "bin")] if venv else []) + [str(Path(sys.executable).parent)]
+    drop = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VIRTUAL_ENV", "PYTHONPATH")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(PATH=os.pathsep.join([*bins, env.get("PATH", "")]), PYTHONDONTWRITEBYTECODE="1")
+    if venv:
+        env["VIRTUAL_ENV"] = str(venv)
+    return env
+
+
+@pytest.fixture
+def make(run: Run, clean_copy: CleanCopy, learner_venv: Path | None) -> Make:
+    """``make(target)``: the target run in a fresh clean copy of the week folder."""
+
+    def _make(target: str) -> ProcessResult:
+        copy = clean_copy(*OUTPUTS)
+        env = make_environment(learner_venv)
+        return run(["make", target], cwd=copy, env=env, timeout=MAKE_TIMEOUT)
+
+    return _make
+
+
+@pytest.fixture
+def architecture(week_dir: Path) -> markdown_doc.Doc:
+    path = expect_file(week_dir, "ARCHITECTURE.md", hint="Start from the scaffold's outline.")
+    return markdown_doc.read(path)
+
+
+@pytest.fixture
+def runbook(week_dir: Path) -> markdown_doc.Doc:
+    path = expect_file(week_dir, "RUNBOOK.md", hint="Start from the scaffold's outline.")
+    return markdown_doc.read(path)

@@ -1,0 +1,89 @@
+"""The API's own tests. Run them from the week folder (train first): python -m pytest -q"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import app
+
+SAMPLE = json.loads((Path(__file__).parent / "sample_request.json").read_text())
+HOUSE = SAMPLE["houses"][0]
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    # `with` runs the lifespan (the model loads); raise_server_exceptions=False turns an
+    # unhandled error into the 500 response a real client would get.
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def fields_named(response: Any) -> set[str]:
+    """The last element of each failing location in a 422 answer."""
+    return {str(error["loc"][-1]) for error in response.json()["detail"]}
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_one_prediction_per_house(client: TestClient) -> None:
+    response = client.post("/predict", json=SAMPLE)
+    assert response.status_code == 200
+    predictions = response.json()["predictions"]
+    assert len(predictions) == len(SAMPLE["houses"])
+    assert all(50_000 < p < 500_000 for p in predictions)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"area": -5}, "area"),
+        ({"overall_qual": 11}, "overall_qual"),
+        ({"year_built": 3000}, "year_built"),
+        ({"area": "big"}, "area"),
+        ({"neighborhood": "Atlantis"}, "neighborhood"),
+        ({"building_type": "Castle"}, "building_type"),
+        ({"pool_area": 40}, "pool_area"),
+    ],
+)
+def test_invalid_house_is_rejected(client: TestClient, change: dict[str, Any], field: str) -> None:
+    response = client.post("/predict", json={"houses": [{**HOUSE, **change}]})
+    assert response.status_code == 422
+    assert field in fields_named(response)
+
+
+def test_missing_field_is_named(client: TestClient) -> None:
+    house = {k: v for k, v in HOUSE.items() if k != "area"}
+    response = client.post("/predict", json={"houses": [house]})
+    assert response.status_code == 422
+    assert "area" in fields_named(response)
+
+
+def test_empty_batch_is_rejected(client: TestClient) -> None:
+    response = client.post("/predict", json={"houses": []})
+    assert response.status_code == 422
+    assert "houses" in fields_named(response)
+
+
+class Broken:
+    def predict(self, frame: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+
+def test_internal_error_is_json_without_traceback(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state, "model", Broken())
+    response = client.post("/predict", json=SAMPLE)
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal server error"}
+    assert "Traceback" not in response.text and "secret internals" not in response.text

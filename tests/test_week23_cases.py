@@ -1,0 +1,365 @@
+"""Week 23's checks judged both ways through the real CLI, on a workspace made as `course verify`
+makes it: the reference solution passes every check and is left untouched; the fresh scaffold
+fails the documents' checks and passes the ones it carries from week 11 (its Makefile, alerts and
+tests work); documents written differently (other heading wording, no numbers, a table of SLOs,
+extra runbook sections) pass; and each wrong capstone fails its own check, for its own reason,
+named in `found`.
+
+First, offline and fast, the readers the checks use: the outline matched under other wording,
+the scaffold's guidance never counted as the learner's text, SLO items, decisions, anchors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_checks import capstone_docs as docs
+from mlops_checks import markdown_doc
+from mlops_roadmap import course
+from mlops_roadmap.commands import verify
+from tests.conftest import REPO, Cli
+from tests.test_week09_api import check, edit, outcomes, tree_hashes
+
+WEEK = 23
+SOLUTION = REPO / "solutions" / "week23"
+TEMPLATE = REPO / "templates" / "week23"
+TITLES = {
+    "help": "`make help` lists the test, lint, train and up targets",
+    "test": "`make test` passes in a clean copy of the week folder",
+    "lint": "`make lint` passes in a clean copy of the week folder",
+    "sections": "ARCHITECTURE.md has the outline's seven sections, each filled in",
+    "slos": "The SLOs are measurable: at least three with a number and a unit",
+    "decisions": "At least three decisions, each under its own heading, each naming an alternative",
+    "runbook": "RUNBOOK.md has a filled-in section named exactly like each alert",
+    "links": "Each alert's runbook_url leads to its RUNBOOK.md section",
+    "game day": "RUNBOOK.md has a Game day section saying what was broken and what happened",
+    "rules": "alerts.yml passes promtool check rules",
+    "rule tests": "alerts_test.yml passes promtool test rules",
+}
+DOCUMENTS = ("sections", "slos", "decisions", "runbook", "links", "game day")
+SELECT_DOCUMENTS = "architecture or slos or decisions or runbook or game_day"
+SELECT = {"test": "test_make_test", "lint": "test_make_lint"}
+
+
+# -- the readers, offline ------------------------------------------------------------------------
+
+
+def doc(tmp_path: Path, text: str, name: str = "ARCHITECTURE.md") -> markdown_doc.Doc:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return markdown_doc.read(path)
+
+
+def test_the_scaffolds_outline_is_found_and_counts_as_unfilled() -> None:
+    outline = markdown_doc.read(TEMPLATE / "ARCHITECTURE.md.jinja")
+    found = docs.outline(outline)
+    assert found.missing == []
+    for name, section in found.found.items():
+        assert docs.own_words(section, docs.ARCHITECTURE_OUTLINE) == 0, name
+    assert len(docs.blanks(found.found["Requirements and SLOs"])) == 4
+    assert docs.measured(found.found["Requirements and SLOs"]) == []
+    runbook = markdown_doc.read(TEMPLATE / "RUNBOOK.md")
+    assert docs.placeholder_headings(runbook) == ["<AlertName>"]
+    placeholder = runbook.section("AlertName")
+    assert placeholder is not None and docs.runbook_words(placeholder) == 0
+
+
+def test_the_solutions_documents_are_filled() -> None:
+    found = docs.outline(markdown_doc.read(SOLUTION / "ARCHITECTURE.md"))
+    assert found.missing == []
+    assert all(docs.unfilled(n, s) == [] for n, s in found.found.items())
+    assert len(docs.measured(found.found["Requirements and SLOs"])) == 5  # wrapped lines joined
+    assert [d.alternative for d in docs.decisions(found.found["Decisions"])] == [True] * 4
+
+
+OTHER_WORDING = """\
+Ames valuations
+===============
+
+## Context
+{words}
+
+## Service-level objectives
+| objective | target |
+|---|---|
+| latency | p99 below 250 ms |
+| errors | under 0.5% of requests |
+| freshness | new sales served within 3 days |
+
+## System overview
+{words}
+
+## How data becomes a model
+{words}
+
+## Trade-offs
+### FastAPI over Flask
+{words}
+### Alternatives to Docker
+{words}
+### Batch scoring considered, rejected
+{words}
+
+## Running it
+{words}
+
+## Known limitations
+{words}
+"""
+WORDS = "Valuers price forty listings a day and need an estimate they can adjust on site."
+
+
+def test_other_wording_unnumbered_sections_and_a_table_of_slos(tmp_path: Path) -> None:
+    page = doc(tmp_path, OTHER_WORDING.format(words=WORDS))
+    found = docs.outline(page)
+    assert found.missing == []
+    assert [s.heading.text for s in found.found.values()] == [
+        "Context",
+        "Service-level objectives",
+        "System overview",
+        "How data becomes a model",
+        "Trade-offs",
+        "Running it",
+        "Known limitations",
+    ]
+    assert all(docs.unfilled(n, s) == [] for n, s in found.found.items())
+    assert len(docs.measured(found.found["Requirements and SLOs"])) == 3
+    assert all(d.alternative for d in docs.decisions(found.found["Decisions"]))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://github.com/me/capstone/blob/main/RUNBOOK.md#housingapidown", ""),
+        ("RUNBOOK.md#housingapidown", ""),
+        (
+            "https://github.com/me/capstone/blob/main/RUNBOOK.md#housing-api-down",
+            "HousingApiDown's runbook_url ends in #housing-api-down, not #housingapidown (its "
+            "section's anchor)",
+        ),
+        (
+            "https://github.com/me/capstone/blob/main/RUNBOOK.md",
+            "HousingApiDown's runbook_url ends in no anchor, not #housingapidown (its section's "
+            "anchor)",
+        ),
+        (
+            "https://wiki.example.com/housing#housingapidown",
+            "HousingApiDown's runbook_url 'https://wiki.example.com/housing#housingapidown' does "
+            "not point at RUNBOOK.md",
+        ),
+    ],
+)
+def test_runbook_urls_lead_to_the_alerts_anchor(tmp_path: Path, url: str, problem: str) -> None:
+    runbook = doc(tmp_path, "# Runbook\n## `HousingApiDown`\nRestart it.\n", "RUNBOOK.md")
+    assert docs.link_problem(url, "HousingApiDown", runbook) == problem
+
+
+# -- the capstone through the CLI ----------------------------------------------------------------
+
+
+class Capstone:
+    """One workspace with the reference solution laid, the week folder put back to it before
+    each case."""
+
+    def __init__(self, base: Path) -> None:
+        plan = course.load(REPO)
+        week = plan.plan.week(WEEK)
+        ws = verify.prepare(plan, week, base / "ws", with_solution=True)
+        self.week = ws.week_dir(week)
+        self.pristine = base / "pristine"
+        shutil.copytree(self.week, self.pristine, symlinks=True)
+
+    def reset(self) -> Path:
+        shutil.rmtree(self.week)
+        shutil.copytree(self.pristine, self.week, symlinks=True)
+        return self.week
+
+
+@pytest.fixture(scope="module")
+def capstone(tmp_path_factory: pytest.TempPathFactory) -> Capstone:
+    return Capstone(tmp_path_factory.mktemp("week23-cases"))
+
+
+def found(checks: dict[str, dict[str, Any]], key: str) -> str:
+    return str(checks[TITLES[key]]["found"])
+
+
+@pytest.mark.slow
+def test_the_solution_passes_and_is_left_untouched(cli: Cli, capstone: Capstone) -> None:
+    week = capstone.reset()
+    before = tree_hashes(week)
+    result = cli("--course", REPO, "check", "--json", cwd=week, timeout=1200)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, report
+    checks = {c["title"]: c for c in report["checks"]}
+    assert outcomes(checks, TITLES) == dict.fromkeys(TITLES, "passed"), checks
+    assert tree_hashes(week) == before
+
+
+@pytest.mark.slow
+def test_the_scaffold_fails_its_documents(cli: Cli, tmp_path: Path) -> None:
+    plan = course.load(REPO)
+    ws = verify.prepare(plan, plan.plan.week(WEEK), tmp_path / "ws", with_solution=False)
+    checks = check(cli, ws.week_dir(plan.plan.week(WEEK)), timeout=1200)
+    assert outcomes(checks, TITLES) == {
+        **dict.fromkeys(TITLES, "passed"),  # week 11's finished work, carried on
+        **dict.fromkeys(("sections", "slos", "decisions", "runbook", "game day"), "failed"),
+    }
+    assert "placeholder line 1: <your system's name>" in found(checks, "sections")
+    assert found(checks, "slos") == "0: no item states a number with a unit"
+    assert found(checks, "decisions") == "0 such decision(s) among 0 heading(s)"
+    assert "an outline section '<AlertName>' is left" in found(checks, "runbook")
+    assert "no section '## HousingApiDown'" in found(checks, "runbook")
+    assert found(checks, "game day") == "no heading with 'Game day'"
+
+
+@pytest.mark.slow
+def test_documents_written_differently_pass(cli: Cli, capstone: Capstone) -> None:
+    week = capstone.reset()
+    (week / "ARCHITECTURE.md").write_text(OTHER_WORDING.format(words=WORDS), encoding="utf-8")
+    runbook = week / "RUNBOOK.md"
+    text = runbook.read_text(encoding="utf-8")
+    runbook.write_text(
+        text.replace("## Game day", "## On-call rota\n\nWeekly, Monday to Monday.\n\n## Game Day")
+        + "\n## Escalation\n\nPage the team lead after 30 minutes without mitigation.\n",
+        encoding="utf-8",
+    )
+    checks = check(cli, week, SELECT_DOCUMENTS)
+    assert outcomes(checks, TITLES) == dict.fromkeys(DOCUMENTS, "passed"), checks
+
+
+def architecture(week: Path, old: str, new: str) -> None:
+    edit(week / "ARCHITECTURE.md", old, new)
+
+
+def runbook_url(week: Path, alert: str, anchor: str) -> None:
+    edit(week / "alerts.yml", f"RUNBOOK.md#{alert.lower()}", f"RUNBOOK.md#{anchor}")
+
+
+def drop_decision(week: Path) -> None:
+    """Two of the four decisions removed."""
+    path = week / "ARCHITECTURE.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("### Docker Compose on one machine"), text.index("## 6. Operations")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
+def replace_section(week: Path, heading: str, body: str) -> None:
+    """The body of the ``## heading`` section of ARCHITECTURE.md replaced."""
+    path = week / "ARCHITECTURE.md"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"## {heading}\n") + len(heading) + 4
+    end = text.index("\n## ", start) + 1 if "\n## " in text[start:] else len(text)
+    path.write_text(text[:start] + "\n" + body + "\n" + text[end:], encoding="utf-8")
+
+
+def failing_test(week: Path) -> None:
+    (week / "tests" / "test_price_range.py").write_text(
+        "def test_prices_are_positive() -> None:\n    assert -1 > 0, 'a price below zero'\n",
+        encoding="utf-8",
+    )
+
+
+def lint_error(week: Path) -> None:
+    path = week / "train.py"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n\ndef empty(x):\n    return x == None\n", encoding="utf-8")
+
+
+# case: (the check that fails, how the capstone is changed, what `found` names)
+WRONG: dict[str, tuple[str, Callable[[Path], None], str]] = {
+    "a placeholder left in the architecture": (
+        "sections",
+        lambda w: architecture(
+            w, "# Architecture: Ames house-price API", "# Architecture: <your system's name>"
+        ),
+        "placeholder line 1: <your system's name>",
+    ),
+    "an outline blank left in the SLOs": (
+        "sections",
+        lambda w: architecture(
+            w,
+            "- Input validation: 100% of",
+            "- Freshness: a data change reaches production within ...\n- Input validation: 100% of",
+        ),
+        "'2. Requirements and SLOs' still has line",
+    ),
+    "a section left as the outline": (
+        "sections",
+        lambda w: replace_section(
+            w,
+            "7. Risks and limits",
+            "Known failure modes, data and fairness limits, cost, "
+            "what you would do with more time.\n",
+        ),
+        "'7. Risks and limits' (Risks and limits) has 0 words of your own",
+    ),
+    "SLOs without numbers": (
+        "slos",
+        lambda w: replace_section(
+            w,
+            "2. Requirements and SLOs",
+            "- Fast answers for valuers.\n- Available during "
+            "office hours.\n- Estimates close to the sale price.\n",
+        ),
+        "0: no item states a number with a unit",
+    ),
+    "only two decisions": (
+        "decisions",
+        drop_decision,
+        "2 such decision(s) among 2 heading(s)",
+    ),
+    "an alert without a runbook section": (
+        "runbook",
+        lambda w: edit(w / "RUNBOOK.md", "## HousingApiSlowPredictions", "## Slow predictions"),
+        "no section '## HousingApiSlowPredictions'",
+    ),
+    "a runbook_url with a wrong anchor": (
+        "links",
+        lambda w: runbook_url(w, "HousingApiHighErrorRate", "high-error-rate"),
+        "HousingApiHighErrorRate's runbook_url ends in #high-error-rate, not "
+        "#housingapihigherrorrate",
+    ),
+    "no game day": (
+        "game day",
+        lambda w: edit(w / "RUNBOOK.md", "## Game day", "## Notes"),
+        "no heading with 'Game day'",
+    ),
+}
+SLOW_WRONG: dict[str, tuple[str, Callable[[Path], None], str]] = {
+    "a failing test": ("test", failing_test, "AssertionError: a price below zero"),
+    "a lint error": ("lint", lint_error, "E711"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(WRONG), ids=lambda c: re.sub(r"\W+", "-", c).strip("-"))
+def test_wrong_documents_fail_their_own_check(cli: Cli, capstone: Capstone, case: str) -> None:
+    key, change, named = WRONG[case]
+    week = capstone.reset()
+    change(week)
+    checks = check(cli, week, SELECT_DOCUMENTS)
+    expected = {**dict.fromkeys(DOCUMENTS, "passed"), key: "failed"}
+    if key == "sections":  # the checks that read a section wait for it
+        expected |= {k: "passed" for k in ("slos", "decisions")}
+    assert outcomes(checks, TITLES) == expected, checks
+    assert named in found(checks, key), found(checks, key)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(SLOW_WRONG), ids=lambda c: re.sub(r"\W+", "-", c))
+def test_a_failing_make_target_fails_its_check(cli: Cli, capstone: Capstone, case: str) -> None:
+    key, change, named = SLOW_WRONG[case]
+    week = capstone.reset()
+    change(week)
+    checks = check(cli, week, SELECT[key], timeout=900)
+    assert outcomes(checks, TITLES) == {key: "failed"}, checks
+    assert named in found(checks, key), found(checks, key)
+    assert "exit status 2" in found(checks, key)
