@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # `--help` and `status` import this module and never start a 
 TOKEN_ENV = "MLOPS_ROADMAP_RUN"
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
 GUARD = Path(__file__).with_name("guard.py")
+GUARD_WAIT = 2.0  # seconds the exiting CLI waits for the guard's last sweep
 LOCK = threading.RLock()  # held while a command starts, so a reap never takes it for an orphan
 
 
@@ -88,6 +89,7 @@ def _setup() -> _Run | None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            cwd="/",  # it holds no learner folder open
         )
     _run = _Run(token, guard, cgroup)
     return _run
@@ -173,7 +175,11 @@ def finish() -> None:
     run = _run
     if run is None:
         return
+    import subprocess
+
     reap_orphans()
     if run.guard is not None and run.guard.stdin is not None:
         with contextlib.suppress(OSError):
             run.guard.stdin.close()  # the guard's cue
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            run.guard.wait(timeout=GUARD_WAIT)  # its sweep takes milliseconds when all is gone

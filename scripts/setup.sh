@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Make .venv with mlops-roadmap and everything its tests and checked weeks need.
-# Uses uv when it can (seconds; a no-op when nothing changed), else pip (minutes).
+# Uses uv when it can (seconds; a no-op when nothing changed), else pip (minutes). Versions come
+# from constraints.txt, the set the tests and reference solutions were proven with (a model's
+# RMSE moves with scikit-learn's version, and week 24's solution cites one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if command -v uv >/dev/null 2>&1 || "$PY" -m pip install -q uv >/dev/null 2>&1; then
   UV=$(command -v uv || echo "$PY -m uv")
   [ -x .venv/bin/python ] || $UV venv -q -p "$PY" .venv
-  VIRTUAL_ENV=$PWD/.venv $UV pip install -q -e '.[dev]'
+  VIRTUAL_ENV=$PWD/.venv $UV pip install -q -c constraints.txt -e '.[dev]'
 else
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
 fi
 # promtool (weeks 10, 11 and 23) from Debian's prometheus package, unpacked, never run as a service.
 [ -x .venv/bin/promtool ] || scripts/promtool.sh >/dev/null \
