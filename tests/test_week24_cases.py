@@ -387,7 +387,7 @@ WRONG: dict[str, tuple[str, Callable[[Portfolio, Path], None], str]] = {
     ),
     "a pasted number": (
         "results",
-        lambda p, w: edit(w / "PORTFOLIO.md", "$24,607", "$21,950"),
+        lambda p, w: edit(w / "PORTFOLIO.md", "$24,602", "$21,950"),
         "rmse $21,950 is not what the run it cites logged (closest: run 'ridge-alpha-10'",
     ),
     "a quickstart that fails": (
