@@ -40,8 +40,17 @@ TITLES = {
     "runbook": "RUNBOOK.md has a filled-in section named exactly like each alert",
     "links": "Each alert's runbook_url leads to its RUNBOOK.md section",
     "game day": "RUNBOOK.md has a Game day section saying what was broken and what happened",
-    "rules": "alerts.yml passes promtool check rules",
-    "rule tests": "alerts_test.yml passes promtool test rules",
+    # week 11's alert checks, run again on the capstone's rules
+    "rules": "alerts.yml passes promtool check rules and prometheus.yml loads it",
+    "complete": "alerts.yml has down, error-rate and latency alerts with for:, severity, summary, "
+    "runbook",
+    "down": "The service-down alert fires within 5 minutes of the target going down, quiet while "
+    "up",
+    "error": "The error-rate alert fires in 10 min at 10% errors, quiet at 1%, at 10 to 1,000 "
+    "req/min",
+    "latency": "The latency alert fires when predictions take 3 s, quiet at 10 ms, at 10 to 1,000 "
+    "req/min",
+    "rule tests": "alerts_test.yml passes promtool test rules and tests every alert",
 }
 DOCUMENTS = ("sections", "slos", "decisions", "runbook", "links", "game day")
 SELECT_DOCUMENTS = "architecture or slos or decisions or runbook or game_day"
@@ -363,3 +372,41 @@ def test_a_failing_make_target_fails_its_check(cli: Cli, capstone: Capstone, cas
     assert outcomes(checks, TITLES) == {key: "failed"}, checks
     assert named in found(checks, key), found(checks, key)
     assert "exit status 2" in found(checks, key)
+
+
+# -- week 11's alert checks, run again on the capstone's rules ------------------------------------
+
+COUNT_EXPR = (
+    'sum by (job) (rate(http_requests_total{job="housing-api", status=~"5.."}[5m]))\n'
+    '            / sum by (job) (rate(http_requests_total{job="housing-api"}[5m])) > 0.05'
+)
+REGRESSIONS: dict[str, tuple[str, str, str, str, str]] = {
+    # case: (check, select, old text, new text, what found names)
+    "an error alert on a count": (
+        "error",
+        "test_error_alert_behaves",
+        COUNT_EXPR,
+        'sum by (job) (rate(http_requests_total{job="housing-api", status=~"5.."}[5m])) > 0.5',
+        "HousingApiHighErrorRate",
+    ),
+    "a down alert that waits too long": (
+        "down",
+        "test_down_alert_behaves",
+        "== 0\n        for: 2m",
+        "== 0\n        for: 10m",
+        "HousingApiDown did not fire",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(REGRESSIONS), ids=lambda c: re.sub(r"\W+", "-", c))
+def test_rules_regressed_in_the_capstone_fail_week_11s_checks(
+    cli: Cli, capstone: Capstone, case: str
+) -> None:
+    key, select, old, new, named = REGRESSIONS[case]
+    week = capstone.reset()
+    edit(week / "alerts.yml", old, new)
+    checks = check(cli, week, select)
+    assert outcomes(checks, TITLES) == {key: "failed"}, checks
+    assert named in found(checks, key), found(checks, key)

@@ -10,10 +10,9 @@ import pytest
 
 from mlops_checks import alerting
 from mlops_checks import capstone_docs as docs
+from mlops_checks.alert_checks import VALID_TITLE
 from mlops_checks.markdown_doc import Doc
 from mlops_roadmap.checking import blocked, expect, expect_file, expect_none
-
-RULES = "alerts.yml passes promtool check rules"
 
 
 def alert_rules(week_dir: Path) -> list[alerting.Rule]:
@@ -22,7 +21,7 @@ def alert_rules(week_dir: Path) -> list[alerting.Rule]:
     try:
         rules = alerting.load_rules(alerting.rule_files(week_dir, alerts))
     except ValueError as exc:
-        blocked(f"the rule files cannot be read: {exc}", hint=f"Make '{RULES}' pass first.")
+        blocked(f"the rule files cannot be read: {exc}", hint=f"Make '{VALID_TITLE}' pass first.")
     found = [r for r in rules if r.alert]
     if not found:
         blocked("alerts.yml has no alert", hint="Keep week 11's alerts.")
