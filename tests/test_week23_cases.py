@@ -12,8 +12,10 @@ the scaffold's guidance never counted as the learner's text, SLO items, decision
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,16 @@ TITLES = {
     "latency": "The latency alert fires when predictions take 3 s, quiet at 10 ms, at 10 to 1,000 "
     "req/min",
     "rule tests": "alerts_test.yml passes promtool test rules and tests every alert",
+    # hyperparameter tuning tracked in MLflow
+    "tuning": "A tuning parent run has at least 3 finished child runs with their own params and "
+    "a metric",
+    "best recorded": "The tuning parent records its best child (its run id, or the best metric "
+    "value)",
+    "registered": "A registered model version comes from the best child run (the champion if "
+    "several)",
 }
+TUNING = ("tuning", "best recorded", "registered")
+SELECT_TUNING = "week23_5_tuning"
 DOCUMENTS = ("sections", "slos", "decisions", "runbook", "links", "game day")
 SELECT_DOCUMENTS = "architecture or slos or decisions or runbook or game_day"
 SELECT = {"test": "test_make_test", "lint": "test_make_lint"}
@@ -220,6 +231,8 @@ def test_the_scaffold_fails_its_documents(cli: Cli, tmp_path: Path) -> None:
     assert outcomes(checks, TITLES) == {
         **dict.fromkeys(TITLES, "passed"),  # week 11's finished work, carried on
         **dict.fromkeys(("sections", "slos", "decisions", "runbook", "game day"), "failed"),
+        "tuning": "failed",  # no tuning runs yet: the two checks that judge them wait
+        **dict.fromkeys(("best recorded", "registered"), "blocked"),
     }
     assert "placeholder line 1: <your system's name>" in found(checks, "sections")
     assert found(checks, "slos") == "0: no item states a number with a unit"
@@ -227,6 +240,8 @@ def test_the_scaffold_fails_its_documents(cli: Cli, tmp_path: Path) -> None:
     assert "an outline section '<AlertName>' is left" in found(checks, "runbook")
     assert "no section '## HousingApiDown'" in found(checks, "runbook")
     assert found(checks, "game day") == "no heading with 'Game day'"
+    assert "no database file at" in found(checks, "tuning")
+    assert "python tune.py" in checks[TITLES["tuning"]]["hint"]
 
 
 @pytest.mark.slow
@@ -410,3 +425,110 @@ def test_rules_regressed_in_the_capstone_fail_week_11s_checks(
     checks = check(cli, week, select)
     assert outcomes(checks, TITLES) == {key: "failed"}, checks
     assert named in found(checks, key), found(checks, key)
+
+
+# -- hyperparameter tuning tracked in MLflow ------------------------------------------------------
+
+# A tuning store written with MLflow's client in the workspace's interpreter: a parent run, one
+# nested child per trial logging its params and one metric, what the parent records of a child
+# (a tag naming it, or a metric holding its value), and a version registered from a child (no
+# model files: the checks read only the version's source run).
+TUNE = """
+import json, sys
+import mlflow
+from mlflow import MlflowClient
+spec = json.loads(sys.argv[1])
+mlflow.set_experiment(spec["experiment"])
+ids = []
+with mlflow.start_run(run_name="search"):
+    for params, value in spec["trials"]:
+        with mlflow.start_run(nested=True) as child:
+            mlflow.log_params(params)
+            mlflow.log_metric(spec["metric"], value)
+        ids.append(child.info.run_id)
+    kind, index = spec["record"]
+    if kind == "tag":
+        mlflow.set_tag("best_run_id", ids[index])
+    else:
+        mlflow.log_metric("best_" + spec["metric"], spec["trials"][index][1])
+client = MlflowClient()
+name, index, alias = spec["register"]
+client.create_registered_model(name)
+version = client.create_model_version(name, f"runs:/{ids[index]}/model", run_id=ids[index])
+if alias:
+    client.set_registered_model_alias(name, alias, version.version)
+print(json.dumps(ids))
+"""
+RIDGE = [({"alpha": a}, v) for a, v in ((0.1, 27_500.0), (1.0, 26_900.0), (10.0, 28_100.0))]
+
+
+def tuned(week: Path, **spec: Any) -> list[str]:
+    """The week's store replaced by one holding ``spec``'s tuning; the children's run ids."""
+    shutil.rmtree(week / "mlruns", ignore_errors=True)
+    (week / "mlflow.db").unlink(missing_ok=True)
+    spec = {"experiment": "ames-price-tuning", "metric": "val_rmse", "trials": RIDGE} | spec
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{week / 'mlflow.db'}",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
+    python = week.parent / ".venv" / "bin" / "python"
+    done = subprocess.run(
+        [python, "-c", TUNE, json.dumps(spec)],
+        cwd=week, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return list(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.slow
+def test_tuning_done_differently_passes(cli: Cli, capstone: Capstone) -> None:
+    """ElasticNet over two parameters in another experiment, a metric named rmse, the best
+    recorded by its value only, registered under another name without an alias."""
+    week = capstone.reset()
+    trials = [
+        ({"alpha": a, "l1_ratio": r}, v)
+        for a, r, v in ((0.1, 0.2, 31_000.0), (0.1, 0.8, 29_000.0), (1.0, 0.5, 30_000.0))
+    ]
+    tuned(
+        week,
+        experiment="enet-search",
+        metric="rmse",
+        trials=trials,
+        record=("metric", 1),
+        register=("house-enet", 1, None),
+    )
+    checks = check(cli, week, SELECT_TUNING)
+    assert outcomes(checks, TITLES) == dict.fromkeys(TUNING, "passed"), checks
+
+
+# case: (the check that fails, the tuning written, what `found` names: {0}, {1}... the children)
+WRONG_TUNING: dict[str, tuple[str, dict[str, Any], str]] = {
+    "only two children": (
+        "tuning",
+        {"trials": RIDGE[:2], "record": ("tag", 1), "register": ("ames-price-tuned", 1, "x")},
+        "has 2 finished child run(s) logging val_rmse, with 2 distinct parameter set(s)",
+    ),
+    "the best picked with max on rmse": (
+        "best recorded",
+        {"record": ("tag", 2), "register": ("ames-price-tuned", 1, "champion")},
+        "it names run {2} (val_rmse 28,100); the best child is run {1} (val_rmse 26,900)",
+    ),
+    "a version registered from a worse child": (
+        "registered",
+        {"record": ("tag", 1), "register": ("ames-price-tuned", 0, "champion")},
+        "ames-price-tuned version 1 comes from run {0} (val_rmse 27,500); the best child is "
+        "run {1} (val_rmse 26,900)",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(WRONG_TUNING), ids=lambda c: re.sub(r"\W+", "-", c))
+def test_wrong_tuning_fails_its_own_check(cli: Cli, capstone: Capstone, case: str) -> None:
+    key, spec, named = WRONG_TUNING[case]
+    week = capstone.reset()
+    ids = tuned(week, **spec)
+    checks = check(cli, week, SELECT_TUNING)
+    assert outcomes(checks, TITLES) == {**dict.fromkeys(TUNING, "passed"), key: "failed"}, checks
+    assert named.format(*ids) in found(checks, key), found(checks, key)

@@ -1,5 +1,6 @@
 """Week 23 fixtures: the capstone's documents read once, and its Makefile run as a reviewer runs
-it, in a clean copy of the week folder with the learner's interpreter first on PATH."""
+it, in a clean copy of the week folder with the learner's interpreter first on PATH; its MLflow
+store's tuning runs read once by probe_tuning.py in the learner's interpreter."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mlops_checks import markdown_doc
+from mlops_checks import markdown_doc, mlflow_probe
+from mlops_checks.mlflow_probe import MARKER, Facts
+from mlops_roadmap import tracking
 from mlops_roadmap.checking import expect_file
 from mlops_roadmap.fixtures import CleanCopy, Run
 from mlops_roadmap.procs import ProcessResult
@@ -18,6 +21,7 @@ from mlops_roadmap.procs import ProcessResult
 # What a learner's own runs leave behind, which a clean start must make again.
 OUTPUTS = ("models", "mlflow.db", "mlruns", ".ruff_cache", ".mypy_cache", "reports")
 MAKE_TIMEOUT = 600
+CHECKS_DIR = Path(__file__).resolve().parent
 Make = Callable[[str], ProcessResult]
 
 
@@ -55,3 +59,19 @@ def architecture(week_dir: Path) -> markdown_doc.Doc:
 def runbook(week_dir: Path) -> markdown_doc.Doc:
     path = expect_file(week_dir, "RUNBOOK.md", hint="Start from the scaffold's outline.")
     return markdown_doc.read(path)
+
+
+TUNING_PROBE_TIMEOUT = 240
+
+
+@pytest.fixture(scope="session")
+def tuning_facts(run: Run, learner_python: Path, week_dir: Path) -> Facts:
+    """One probe run over the week's tracking store (env.sh's MLFLOW_TRACKING_URI, else
+    sqlite:///mlflow.db here): its tuning runs and registered versions. A store that is not
+    there is never opened (MLflow would create an empty one)."""
+    store = tracking.declared_store(week_dir)
+    problem = tracking.store_problem(store)
+    argv = [learner_python, CHECKS_DIR / "probe_tuning.py", MARKER]
+    argv += ["--imports-only"] if problem else []
+    answer = mlflow_probe.run_probe(run, argv, store.uri, week_dir, TUNING_PROBE_TIMEOUT)
+    return Facts(store, problem, answer)
