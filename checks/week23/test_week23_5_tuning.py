@@ -83,10 +83,16 @@ def same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL)
 
 
-def candidate(parent: dict[str, Any]) -> Tuning | None:
-    """The parent judged as a tuning run: its finished children and their best common metric."""
+def finished_children(parent: dict[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+    """A parent's finished children and the metrics every one of them logged."""
     finished = [c for c in parent["children"] if c["status"] == "FINISHED"]
     common = set.intersection(*(set(c["metrics"]) for c in finished)) if finished else set()
+    return finished, common
+
+
+def candidate(parent: dict[str, Any]) -> Tuning | None:
+    """The parent judged as a tuning run: its finished children and their best common metric."""
+    finished, common = finished_children(parent)
     ranked = sorted((m for m in common if direction(m) is not None), key=rank)
     if not ranked or parent.get("missing"):
         return None
@@ -129,6 +135,14 @@ def tuning(tuning_facts: Facts) -> Tuning:
     return found[0]
 
 
+def children_text(parent: dict[str, Any]) -> str:
+    """A parent's children as the first check saw them: how many finished, what they share."""
+    finished, common = finished_children(parent)
+    shared = ", ".join(sorted(common)) or "none"
+    total = len(parent["children"])
+    return f"{len(finished)} of {total} child(ren) finished, metrics all of them log: {shared}"
+
+
 @pytest.mark.points(2)
 def test_tuning_runs(tuning_facts: Facts) -> None:
     """A tuning parent run has at least 3 finished child runs with their own params and a metric"""
@@ -140,7 +154,7 @@ def test_tuning_runs(tuning_facts: Facts) -> None:
         expected="a parent run with nested child runs (mlflow.start_run(nested=True)), each "
         "finished child logging the same metric (e.g. val_rmse)",
         found=f"{store.get('runs', 0)} run(s), {len(parents)} of them parent(s)"
-        + "".join(f"; parent {p['run_id']}: {len(p['children'])} child(ren)" for p in parents),
+        + "".join(f"; parent {p['run_id']}: {children_text(p)}" for p in parents),
         hint=RUN_IT,
     )
     best = found[0]
@@ -177,8 +191,14 @@ def recorded_best(tuning: Tuning) -> tuple[bool, str]:
     for key, value in metrics.items():
         if same(float(value), tuning.best_value):
             return True, f"metric {key} = {value:,.6g}"
-    values = ", ".join(f"{k} = {v:,.6g}" for k, v in metrics.items())
+    values = ", ".join(f"{k} = {v:,.6g}{whose(tuning, float(v))}" for k, v in metrics.items())
     return False, f"metrics {values}" if values else "no tag, param or metric naming a child"
+
+
+def whose(tuning: Tuning, value: float) -> str:
+    """' (run X's metric)' when a child's metric has this value."""
+    runs = [c["run_id"] for c in tuning.children if same(tuning.value(c), value)]
+    return f" (run {runs[0]}'s {tuning.metric})" if runs else ""
 
 
 def child_by_id(tuning: Tuning, run_id: str) -> dict[str, Any] | None:
