@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mlops_checks import markdown_doc, mlflow_probe
+from mlops_checks import HOLDOUT, TARGET, markdown_doc, mlflow_probe
 from mlops_checks.mlflow_probe import MARKER, Facts
 from mlops_roadmap import tracking
+from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.checking import expect_file
 from mlops_roadmap.fixtures import CleanCopy, Run
 from mlops_roadmap.procs import ProcessResult
@@ -65,13 +66,15 @@ TUNING_PROBE_TIMEOUT = 240
 
 
 @pytest.fixture(scope="session")
-def tuning_facts(run: Run, learner_python: Path, week_dir: Path) -> Facts:
+def tuning_facts(run: Run, learner_python: Path, week_dir: Path, held_out: HeldOut) -> Facts:
     """One probe run over the week's tracking store (env.sh's MLFLOW_TRACKING_URI, else
-    sqlite:///mlflow.db here): its tuning runs and registered versions. A store that is not
-    there is never opened (MLflow would create an empty one)."""
+    sqlite:///mlflow.db here): its tuning runs, the newest tuning children's predictions for the
+    held-out houses (given their features only), and the registered versions. A store that is
+    not there is never opened (MLflow would create an empty one)."""
     store = tracking.declared_store(week_dir)
     problem = tracking.store_problem(store)
     argv = [learner_python, CHECKS_DIR / "probe_tuning.py", MARKER]
-    argv += ["--imports-only"] if problem else []
+    holdout = held_out.features(HOLDOUT, drop=[TARGET])  # the prices stay with the check
+    argv += ["--imports-only"] if problem else [f"holdout={holdout}"]
     answer = mlflow_probe.run_probe(run, argv, store.uri, week_dir, TUNING_PROBE_TIMEOUT)
     return Facts(store, problem, answer)

@@ -3,28 +3,36 @@ checks).
 
 Runs in the learner's interpreter, never in the engine:
 
-    python probe_tuning.py MARKER [--imports-only]
+    python probe_tuning.py MARKER (--imports-only | holdout=CSV)
 
 MLFLOW_TRACKING_URI names the store. The answer is MARKER + JSON:
     {"imports": {"versions": {...}, "errors": [...]},
      "store": {"parents": [{"run_id", "name", "start", "tags", "params", "metrics",
-                            "children": [{"run_id", "name", "status", "params", "metrics"}]}],
+                            "children": [{"run_id", "name", "status", "params", "metrics",
+                                          "model", "predictions" | "model_error"}]}],
                "versions": [{"model", "version", "run_id", "aliases", "created"}],
                "runs": n, "error": ...}}
-A parent is any run named by another run's mlflow.parentRunId tag. Nothing here raises: a
-failure is reported as text.
+A parent is any run named by another run's mlflow.parentRunId tag. The finished children of the
+parents the checks judge first (MAX_PARENTS, MAX_CHILDREN each) load the model they logged with
+mlflow.pyfunc and predict the houses of the CSV (features only: the prices stay with the checks,
+which score the predictions). Nothing here raises: a failure is reported as text.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 from typing import Any
 
-from mlops_probes import answer
+from mlops_probes import answer, error_text, predict
 
-MODULES = {"mlflow": "mlflow"}
+MODULES = {"mlflow": "mlflow", "pandas": "pandas"}
 MAX_RUNS = 5000  # runs read across every experiment: bounds the probe's time
+MAX_PARENTS = 3  # the newest parents' children are scored: bounds the probe's time
+MAX_CHILDREN = 12
 PARENT = "mlflow.parentRunId"
+TARGET = "price"
 
 
 def own_tags(tags: dict[str, str]) -> dict[str, str]:
@@ -63,7 +71,50 @@ def versions(client: Any) -> list[dict[str, Any]]:
     return found
 
 
-def store_facts() -> dict[str, Any]:
+def model_uri(client: Any, run: dict[str, Any], experiments: list[str]) -> str:
+    """The model a run logged: its logged model (MLflow 3, any name), else runs:/ID/model."""
+    found = client.search_logged_models(
+        experiments, filter_string=f"source_run_id = '{run['run_id']}'", max_results=5
+    )
+    return str(found[0].model_uri) if found else f"runs:/{run['run_id']}/model"
+
+
+def scored(client: Any, run: dict[str, Any], experiments: list[str], frame: Any) -> None:
+    """The run's model loaded and asked for the frame's prices, or why not (in ``run``)."""
+    import mlflow
+
+    try:
+        run["model"] = model_uri(client, run, experiments)
+        with tempfile.TemporaryDirectory() as scratch:
+            loaded = mlflow.pyfunc.load_model(run["model"], dst_path=scratch)
+            run["predictions"] = predict(loaded, frame)
+    except Exception as exc:
+        run["model_error"] = error_text(exc)
+
+
+def finished(parent: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in parent["children"] if c["status"] == "FINISHED"]
+
+
+def tuning_order(parent: dict[str, Any]) -> tuple[int, int]:
+    """The order the checks judge parents in: most distinct finished children, then newest."""
+    distinct = {json.dumps(c["params"], sort_keys=True) for c in finished(parent)}
+    return len(distinct), int(parent.get("start", 0))
+
+
+def score_children(
+    client: Any, parents: list[dict[str, Any]], experiments: list[str], holdout: str
+) -> None:
+    """The finished children of the newest parents predict the held-out houses."""
+    import pandas as pd
+
+    frame = pd.read_csv(holdout).drop(columns=[TARGET], errors="ignore")
+    for parent in sorted(parents, key=tuning_order, reverse=True)[:MAX_PARENTS]:
+        for child in finished(parent)[:MAX_CHILDREN]:
+            scored(client, child, experiments, frame)
+
+
+def store_facts(holdout: str | None = None) -> dict[str, Any]:
     from mlflow import MlflowClient
     from mlflow.entities import ViewType
 
@@ -81,12 +132,15 @@ def store_facts() -> dict[str, Any]:
         parent = by_id.get(parent_id)
         facts = run_facts(parent) if parent else {"run_id": parent_id, "missing": True}
         parents.append({**facts, "children": kids})
+    if holdout:
+        score_children(client, parents, experiments, holdout)
     return {"parents": parents, "versions": versions(client), "runs": len(runs)}
 
 
 def main(argv: list[str]) -> int:
     marker, *rest = argv
-    return answer(marker, MODULES, rest, store_facts, "the tracking store")
+    holdout = next((a.partition("=")[2] for a in rest if a.startswith("holdout=")), None)
+    return answer(marker, MODULES, rest, lambda: store_facts(holdout), "the tracking store")
 
 
 if __name__ == "__main__":

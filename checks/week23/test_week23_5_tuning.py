@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from mlops_checks.mlflow_probe import Facts, readable_store
+from mlops_checks import HOLDOUT, TARGET
+from mlops_checks.mlflow_probe import Facts, mae, r2, readable_store
+from mlops_checks.scores import rmse
+from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.checking import blocked, expect, fail
 
 MIN_CHILDREN = 3
@@ -262,4 +266,143 @@ def test_best_child_registered(tuning: Tuning, tuning_facts: Facts) -> None:
         expected=f"a registered version from the best child: {tuning.best_text}",
         found=f"{name} comes from {source}; the best child is {tuning.best_text}",
         hint="Register the model of the child with the best metric, not the last or the first.",
+    )
+
+
+# The held-out score a ranked metric's name promises, and how far a validation split's value
+# may honestly fall from it (a validation split of 500 houses is noisy, a wrong unit or scale is
+# not): error metrics within a factor, r2 within an absolute distance.
+ERROR_FACTOR = 2.0
+R2_DISTANCE = 0.25
+# The child the parent's metric calls best may lose to another child on unseen houses by this
+# much (validation splits disagree a little), no more.
+BEST_SLACK = 0.15
+R2_SLACK = 0.05
+PRICE_DIGITS = 0  # predictions equal to the dollar are the same model
+Scorer = Callable[[Sequence[float], Sequence[float]], float]
+
+
+def rmsle(actual: Sequence[float], predicted: Sequence[float]) -> float:
+    """Root mean squared log error, as scikit-learn's root_mean_squared_log_error (nan when a
+    prediction is -1 or below)."""
+    pairs = list(zip(actual, predicted, strict=True))
+    if any(p <= -1 for _, p in pairs):
+        return math.nan
+    return math.sqrt(math.fsum((math.log1p(p) - math.log1p(a)) ** 2 for a, p in pairs) / len(pairs))
+
+
+def mse(actual: Sequence[float], predicted: Sequence[float]) -> float:
+    return rmse(actual, predicted) ** 2
+
+
+@dataclass(frozen=True)
+class Score:
+    """What a metric's name says it measures: its label, how to compute it, how far a
+    validation split's value may honestly fall from the held-out one."""
+
+    label: str
+    compute: Scorer
+    factor: float = ERROR_FACTOR  # error metrics: within a factor
+    distance: float | None = None  # r2: within an absolute distance
+
+    def plausible(self, logged: float, recomputed: float) -> bool:
+        if not (math.isfinite(logged) and math.isfinite(recomputed)):
+            return False
+        if self.distance is not None:
+            return abs(logged - recomputed) <= self.distance
+        return recomputed / self.factor <= logged <= recomputed * self.factor
+
+    def text(self, value: float) -> str:
+        return f"${value:,.0f}" if self.label in {"RMSE", "MAE"} else f"{value:,.4g}"
+
+    @property
+    def band(self) -> str:
+        if self.distance is not None:
+            return f"within {self.distance:g} of"
+        return f"within a factor of {self.factor:g} of"
+
+
+SCORES: list[tuple[re.Pattern[str], Score]] = [
+    (re.compile(r"(?i)rmsle"), Score("RMSLE", rmsle)),
+    (re.compile(r"(?i)rmse"), Score("RMSE", rmse)),
+    (re.compile(r"(?i)mae"), Score("MAE", mae)),
+    (re.compile(r"(?i)mse"), Score("MSE", mse, factor=ERROR_FACTOR**2)),
+    (re.compile(r"(?i)r2"), Score("r2", r2, distance=R2_DISTANCE)),
+]
+
+
+def score_of(metric: str) -> Score | None:
+    """What the metric's name says it measures, when the checks can recompute it."""
+    return next((score for pattern, score in SCORES if pattern.search(metric)), None)
+
+
+@pytest.mark.points(2)
+def test_children_models_score(tuning: Tuning, held_out: HeldOut) -> None:
+    """Each tuning child's model differs with its params and scores unseen houses as logged"""
+    prices = held_out.column(HOLDOUT, TARGET)
+    missing = [c for c in tuning.children if "predictions" not in c]
+    expect(
+        not missing,
+        expected="every finished child run logs its fitted model, which loads with "
+        "mlflow.pyfunc and predicts a price per house",
+        found="; ".join(
+            f"run {c['run_id']}: {c.get('model_error', 'its model was not read')}"
+            + (f" (loading {c['model']})" if c.get("model") else "")
+            for c in missing[:3]
+        ),
+        hint="In each nested run, log the pipeline you fitted: "
+        "mlflow.sklearn.log_model(pipeline, name='model', input_example=X.head(5)).",
+    )
+    bad = [c for c in tuning.children if len(c["predictions"]) != len(prices)]
+    expect(
+        not bad,
+        expected=f"one price per house: {len(prices)} predictions",
+        found="; ".join(f"run {c['run_id']}: {len(c['predictions'])}" for c in bad[:3]),
+        hint="The logged model must take the raw house columns and return one price a house.",
+    )
+    models = {tuple(round(p, PRICE_DIGITS) for p in c["predictions"]) for c in tuning.children}
+    wanted = min(MIN_CHILDREN, parameter_sets(tuning))
+    expect(
+        len(models) >= wanted,
+        expected=f"the children's different params to make different models: at least {wanted} "
+        "different sets of predictions",
+        found=f"{len(tuning.children)} children with {parameter_sets(tuning)} parameter sets "
+        f"predict {len(models)} different set(s) of prices for {len(prices)} unseen houses",
+        hint="Pass each trial's setting to the estimator you fit (Ridge(alpha=alpha)), not only "
+        "to mlflow.log_params.",
+    )
+    score = score_of(tuning.metric)
+    if score is None:
+        return
+    found = {c["run_id"]: score.compute(prices, c["predictions"]) for c in tuning.children}
+    wrong = [c for c in tuning.children if not score.plausible(tuning.value(c), found[c["run_id"]])]
+    expect(
+        not wrong,
+        expected=f"each child's {tuning.metric} to measure its own model's {score.label} in the "
+        f"target's units: a validation split's value lands {score.band} the {score.label} on "
+        f"{len(prices)} unseen houses",
+        found="; ".join(
+            f"run {c['run_id']} logs {tuning.metric} {tuning.value(c):,.6g}, its model's "
+            f"{score.label} on unseen houses is {score.text(found[c['run_id']])}"
+            for c in wrong[:3]
+        ),
+        hint=f"Compute {tuning.metric} from the model's predictions on your validation rows, "
+        "in dollars (not thousands, not log prices, not a squared error named as an RMSE), "
+        "and log the value you computed rather than a typed-in one.",
+    )
+    lower = score.distance is None
+    best_unseen = (min if lower else max)(found.values())
+    claimed = tuning.best[0]
+    theirs = found[claimed["run_id"]]
+    close = theirs <= best_unseen * (1 + BEST_SLACK) if lower else theirs >= best_unseen - R2_SLACK
+    winner = next(c for c in tuning.children if found[c["run_id"]] == best_unseen)
+    expect(
+        close,
+        expected=f"the child {tuning.metric} calls best to be about as good on unseen houses as "
+        "the best child (" + (f"within {BEST_SLACK:.0%})" if lower else f"r2 within {R2_SLACK:g})"),
+        found=f"{tuning.describe(claimed)} scores {score.text(theirs)} {score.label} on "
+        f"{len(prices)} unseen houses; {tuning.describe(winner)} scores "
+        f"{score.text(best_unseen)}",
+        hint=f"Log each child's {tuning.metric} as computed on its own predictions for the "
+        "same validation rows, so the best one is really the best.",
     )
