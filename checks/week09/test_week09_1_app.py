@@ -16,49 +16,15 @@ from typing import Any
 import pytest
 from conftest import RealHouses
 
-from mlops_checks import api, api_checks
+from mlops_checks import api, api_checks, contract_checks
+from mlops_checks.contract_checks import REL_TOL, expect_model, mismatches, predictions_of
 from mlops_roadmap.checking import expect, expect_none, fail
 
-REL_TOL = 1e-6
 BATCH = 1000  # the most houses the lesson allows in one request
 EXAMPLES = 3  # rejected houses named in a message
 # Room for training (240 s at most) and the app's start (60 s), whichever check starts them.
 pytestmark = pytest.mark.timeout(420)
 test_training = api_checks.test_training  # the shared check, collected here in this order
-
-
-def numbers(values: Any) -> bool:
-    return isinstance(values, list) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
-    )
-
-
-def predictions_of(response: Any) -> list[float] | None:
-    """The answer's "predictions" when it is a list of numbers, else None."""
-    try:
-        got = response.json().get("predictions")
-    except (ValueError, AttributeError):
-        return None
-    return list(got) if numbers(got) else None
-
-
-def expect_model(answer: dict[str, Any]) -> list[float]:
-    if "error" in answer:
-        fail(
-            expected=f"{api.MODEL} to load with joblib and predict from a DataFrame of the 13 "
-            "feature columns",
-            found=answer["error"],
-            hint="Keep train.py saving the whole fitted Pipeline with joblib.dump.",
-        )
-    return list(answer["predictions"])
-
-
-def mismatches(got: list[float], expected: list[float], offset: int = 0) -> list[str]:
-    return [
-        f"house {offset + i + 1}: {g:,.2f} (the model says {e:,.2f})"
-        for i, (g, e) in enumerate(zip(got, expected, strict=True))
-        if not math.isclose(g, e, rel_tol=REL_TOL, abs_tol=1e-6)
-    ]
 
 
 @pytest.mark.points(2)
@@ -67,41 +33,7 @@ def test_app_starts(app_run: api.AppRun, request: pytest.FixtureRequest) -> None
     api.check_started(app_run, lambda: request.getfixturevalue("http"))
 
 
-@pytest.mark.points(2)
-def test_predictions_match_model(
-    http: api.Http, houses: list[dict[str, Any]], model_predictions: dict[str, Any]
-) -> None:
-    """POST /predict returns what the learner's model itself predicts"""
-    expected = expect_model(model_predictions)
-    response = http.post("/predict", json={"houses": houses})
-    request_text = f'POST /predict with {{"houses": [...{len(houses)} valid houses...]}}'
-    expect(
-        response.status_code == 200,
-        expected=f"{request_text} to answer 200",
-        found=f"status {response.status_code}: {api.quote(response.text)}",
-        hint="Run the app, send tests/sample_request.json with curl and read the traceback "
-        "in the app's output (a 422 names the field your schema refuses).",
-    )
-    got = predictions_of(response)
-    body = response.json() if got is not None else {}
-    expect(
-        got is not None
-        and len(got) == len(expected)
-        and isinstance(body.get("model_version"), str),
-        expected=f'a JSON object with "predictions": a list of {len(expected)} numbers, one per '
-        'house in the order sent, and "model_version": a string',
-        found=api.quote(response.text),
-        hint="Return PredictResponse(predictions=[float(p) for p in prices], "
-        "model_version=MODEL_VERSION).",
-    )
-    assert got is not None
-    expect_none(
-        api.listed(mismatches(got, expected), 4),
-        expected=f"the prices models/linear.joblib itself predicts for the same houses "
-        f"(relative tolerance {REL_TOL:g})",
-        hint="Build the DataFrame from [h.model_dump() for h in body.houses] with the fields "
-        "in the training columns' order, and return model.predict(frame) unchanged.",
-    )
+test_predictions_match_model = contract_checks.test_predictions_match_model  # shared
 
 
 def refused(http: api.Http, houses: list[dict[str, Any]]) -> Any:

@@ -11,20 +11,16 @@ given or with any string of its code. bandit runs in a subprocess on the folder'
 
 from __future__ import annotations
 
-import ast
 import json
-import secrets
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ApiSession, Call, Restart, houses_payload, restart, week_env
 
+from mlops_checks import token_checks
 from mlops_checks.committed import SKIP_DIRS, scan_committed
-from mlops_roadmap import tokens
 from mlops_roadmap.checking import blocked, expect, fail
 
 BANDIT_TIMEOUT = 180  # the solution's folder takes about 1 s
@@ -54,121 +50,7 @@ def test_no_secrets_in_the_week_folder(run: Callable[..., Any], week_dir: Path) 
 
 # -- the app started without a real secret ---------------------------------------------------------
 
-SHORT_SECRET_LENGTH = 8  # far below the lesson's 32 characters (RFC 7518: 256 bits for HS256)
-MAX_CANDIDATES = 300  # string literals of the learner's code tried as signing secrets
-SKIP_PARTS = {".venv", "venv", "__pycache__", ".git", "data", "models", "logs"}
-
-
-def code_literals(folder: Path) -> list[tuple[str, str]]:
-    """(value, where) for each distinct string literal of the folder's Python code: the values a
-    hard-coded secret could have, wherever and however it is written."""
-    found: dict[str, str] = {}
-    for path in sorted(folder.rglob("*.py")):
-        relative = path.relative_to(folder)
-        if SKIP_PARTS & set(relative.parts):
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            value = node.value if isinstance(node, ast.Constant) else None
-            if isinstance(value, str) and 0 < len(value) <= 200 and "\n" not in value:
-                found.setdefault(value, f"{relative.as_posix()}:{getattr(node, 'lineno', 1)}")
-    return list(found.items())[:MAX_CANDIDATES]
-
-
-def forged_calls(api: ApiSession, candidates: list[tuple[str, str]]) -> list[Call]:
-    """POST /predict with a `predict admin` token signed with each candidate secret."""
-    now, person = int(time.time()), api.people[0]
-    claims = {"sub": person.key, "scope": "predict admin", "iat": now, "exp": now + 900}
-    body = houses_payload()
-    return [
-        Call(f"forged/{i}", "POST", "/predict", how, 200, tokens.mint(claims, value), body=body)
-        for i, (value, how) in enumerate(candidates)
-    ]
-
-
-@pytest.fixture(scope="module")
-def without_secret(live_api: ApiSession, serve: Callable[..., Any]) -> list[Restart]:
-    """The app started without JWT_SECRET, with it empty, and with 8 characters: each start
-    must fail, or answer no token signed with the secret it was given or with any string of
-    the code (a hard-coded fallback, however it is written)."""
-    literals = [
-        (value, f"the string {redact(value)} from {where}")
-        for value, where in code_literals(live_api.folder)
-    ]
-    short = secrets.token_urlsafe(16)[:SHORT_SECRET_LENGTH]
-    key = live_api.secrets["PSEUDONYM_KEY"]
-    # First a secret nobody knows: an app that takes it checks no signature at all.
-    unknown = (secrets.token_urlsafe(32), "a random secret (the app checks no signature)")
-    cases = [
-        ("JWT_SECRET not set", week_env(PSEUDONYM_KEY=key), [unknown, ("", "the empty secret")]),
-        ("JWT_SECRET set to an empty string", week_env(JWT_SECRET="", PSEUDONYM_KEY=key),
-         [unknown, ("", "the empty secret")]),
-        (f"JWT_SECRET set to {SHORT_SECRET_LENGTH} random characters",
-         week_env(JWT_SECRET=short, PSEUDONYM_KEY=key),
-         [unknown, (short, f"that {SHORT_SECRET_LENGTH}-character JWT_SECRET")]),
-    ]  # fmt: skip
-    return [
-        restart(serve, live_api, Restart(label), env, forged_calls(live_api, own + literals), True)
-        for label, env, own in cases
-    ]
-
-
-def redact(value: str) -> str:
-    """A code string as a message shows it: enough to find it, not the whole of a secret."""
-    shown = value if len(value) <= 6 else value[:4] + "…"
-    return f"{shown!r} ({len(value)} characters)"
-
-
-@pytest.mark.points(2)
-@pytest.mark.hint("jwt_secret(): os.environ['JWT_SECRET'], 32 characters at least, at start-up.")
-def test_app_needs_a_real_secret(
-    without_secret: list[Restart], record_property: Callable[[str, object], None]
-) -> None:
-    """A missing, empty or 8-character JWT_SECRET stops the app, or it accepts no token at all"""
-    problems = []
-    for restarted in without_secret:
-        if not restarted.started:
-            record_property(restarted.label, f"refused to start ({restarted.failure})")
-        elif restarted.accepted:
-            problems.append(
-                f"with {restarted.label}, the app started and accepted a token signed with "
-                f"{restarted.accepted}"
-            )
-        else:
-            record_property(restarted.label, f"started; refused all {restarted.tried} tokens")
-    expect(
-        not problems,
-        expected="the app to refuse to start without a real JWT_SECRET (unset, empty, or "
-        "shorter than 32 characters), or at least to accept no token then: not one signed with "
-        "the secret it was given, nor with any string written in its code",
-        found="; ".join(problems),
-        hint=secret_hint(problems),
-    )
-
-
-def secret_hint(problems: list[str]) -> str:
-    """The hint for the fault found: no signature check, a fallback in the code, or no length
-    check."""
-    if any("checks no signature" in p for p in problems):
-        return (
-            "Verify every token's signature: jwt.decode(token, jwt_secret(), "
-            "algorithms=['HS256'], options={'require': ['exp', 'sub']}), never "
-            "verify_signature=False; and refuse to start without a JWT_SECRET of 32 characters."
-        )
-    if any("from " in p and "the string" in p for p in problems):
-        return (
-            "That string is a hard-coded fallback secret: anyone who reads the code can sign "
-            "tokens. Read os.environ['JWT_SECRET'] with no default (no `or \"...\"`, no "
-            "`if ... else`, no settings default) and raise at start-up when it is missing or "
-            "shorter than 32 characters."
-        )
-    return (
-        "Refuse a JWT_SECRET shorter than 32 characters (RFC 7518: an HS256 key has 256 bits) "
-        "when the app starts: raise RuntimeError in jwt_secret() and call it in the lifespan."
-    )
+test_app_needs_a_real_secret = token_checks.test_app_needs_a_real_secret  # shared
 
 
 def bandit_command(run: Callable[..., Any], learner_python: Path) -> list[str]:

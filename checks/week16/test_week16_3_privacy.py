@@ -17,7 +17,9 @@ from conftest import MIN_PSEUDONYM, plain_hashes, unkeyed
 from mlops_roadmap.checking import expect, expect_none, fail
 
 if TYPE_CHECKING:
-    from conftest import Person, Pipeline, PipelineRun
+    from conftest import Pipeline, PipelineRun
+
+    from mlops_checks.token_session import Person
 
 PERSONAL = ("owner_name", "owner_email")
 PSEUDONYM = "owner_id"

@@ -1,17 +1,19 @@
 """Week 23 fixtures: the capstone's documents read once, and its Makefile run as a reviewer runs
 it, in a clean copy of the week folder with the learner's interpreter first on PATH; its MLflow
-store's tuning runs read once by probe_tuning.py in the learner's interpreter."""
+store's tuning runs read once by probe_tuning.py in the learner's interpreter; its API started as
+weeks 9, 10 and 16 start theirs (``api_fixtures``, ``metrics_fixtures``, ``token_fixtures``),
+behind the JWT_SECRET made up for the run, every request of weeks 9 and 10 sent with a token."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from mlops_checks import HOLDOUT, TARGET, markdown_doc, mlflow_probe
+from mlops_checks import HOLDOUT, TARGET, api, markdown_doc, mlflow_probe, token_session
 from mlops_checks.mlflow_probe import MARKER, Facts
 from mlops_roadmap import tracking
 from mlops_roadmap.answers import HeldOut
@@ -78,3 +80,30 @@ def tuning_facts(run: Run, learner_python: Path, week_dir: Path, held_out: HeldO
     argv += ["--imports-only"] if problem else [f"holdout={holdout}"]
     answer = mlflow_probe.run_probe(run, argv, store.uri, week_dir, TUNING_PROBE_TIMEOUT)
     return Facts(store, problem, answer)
+
+
+# -- the API, as weeks 9, 10 and 16 judge it -------------------------------------------------------
+
+pytest_plugins = [
+    "mlops_checks.api_fixtures",
+    "mlops_checks.metrics_fixtures",
+    "mlops_checks.token_fixtures",
+]
+
+
+@pytest.fixture(scope="session")
+def app_extra_env(made_up_secrets: dict[str, str]) -> dict[str, str]:
+    """The capstone's app serves behind tokens: it starts with the secrets made up for the run."""
+    return dict(made_up_secrets)
+
+
+@pytest.fixture(scope="session")
+def http(app_run: api.AppRun, made_up_secrets: dict[str, str]) -> Iterator[api.Http]:
+    """An httpx client on the running app whose every request carries a valid token (scopes
+    `predict admin`), so that weeks 9 and 10 judge the answers, not the authentication."""
+    headers = token_session.bearer(made_up_secrets["JWT_SECRET"])
+    client = api.Http(api.require_server(app_run), headers=headers)
+    try:
+        yield client
+    finally:
+        client.close()

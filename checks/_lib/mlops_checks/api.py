@@ -255,7 +255,7 @@ class Http:
     """Requests to the running app with httpx; a dropped connection or a timeout fails the
     check (the app crashed or hung on that request) with the app's last output."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, headers: Mapping[str, str] | None = None) -> None:
         try:
             import httpx
         except ImportError:
@@ -267,8 +267,12 @@ class Http:
         self.errors: tuple[type[Exception], ...] = (httpx.HTTPError,)
         # A fresh connection per request: an app that closes its connection after an error
         # must not make the next request fail.
+        # ``headers`` go with every request (a bearer token, for an API behind one).
         self.client = httpx.Client(
-            base_url=server.url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
+            base_url=server.url,
+            timeout=30,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            headers=dict(headers or {}),
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
