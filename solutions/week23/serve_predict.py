@@ -8,8 +8,9 @@ Run it from this folder, with the workspace virtual environment (`make e2e` does
 It loads the model registered as ames-price-tuned with the alias champion, saves it where the
 API loads its model (models/champion.joblib), starts the API under uvicorn on the port (a free
 one when none is given), sends the first houses of BATCH.csv (features only) to POST /predict
-with an Authorization: Bearer token signed with JWT_SECRET (HS256), writes what it sent and
-what came back to reports/e2e.json, and stops the API.
+with an Authorization: Bearer token (HS256, week 16's) signed with JWT_SECRET, or with a
+secret made for this run when none is set, writes what it sent and what came back to
+reports/e2e.json, and stops the API.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -54,19 +56,22 @@ def b64(data: bytes) -> str:
 
 
 def token(secret: str, minutes: int = 10) -> str:
-    """An HS256 JSON Web Token, as week 16's API checks them (PyJWT makes the same)."""
+    """An HS256 JSON Web Token, as week 16's API checks them (PyJWT makes the same): who calls,
+    what it may do, when it was issued and when it expires."""
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     now = int(time.time())
-    claims = b64(json.dumps({"sub": "e2e", "iat": now, "exp": now + minutes * 60}).encode())
+    payload = {"sub": "e2e@example.com", "scope": "predict", "iat": now, "exp": now + minutes * 60}
+    claims = b64(json.dumps(payload).encode())
     signed = f"{header}.{claims}".encode()
     signature = b64(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
     return f"{header}.{claims}.{signature}"
 
 
 def request(url: str, body: dict[str, Any] | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if secret := os.environ.get("JWT_SECRET"):
-        headers["Authorization"] = f"Bearer {token(secret)}"
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {token(os.environ['JWT_SECRET'])}",
+    }
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as response:
@@ -99,6 +104,8 @@ def main() -> int:
     joblib.dump(model, SERVED)
     houses = pd.read_csv(args.batch).drop(columns=[TARGET], errors="ignore").head(args.houses)
 
+    # The API and this client share the secret: the environment's, else one for this run only.
+    os.environ["JWT_SECRET"] = os.environ.get("JWT_SECRET") or secrets.token_hex(32)
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "MODEL_PATH": str(SERVED), "MODEL_VERSION": str(version)}
