@@ -7,13 +7,19 @@ behind the JWT_SECRET made up for the run, every request of weeks 9 and 10 sent 
 from __future__ import annotations
 
 import os
+import random
+import socket
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mlops_checks import HOLDOUT, TARGET, api, markdown_doc, mlflow_probe, token_session
+from mlops_checks.drift_batches import labelled_batches
 from mlops_checks.mlflow_probe import MARKER, Facts
 from mlops_roadmap import tracking
 from mlops_roadmap.answers import HeldOut
@@ -88,6 +94,7 @@ pytest_plugins = [
     "mlops_checks.api_fixtures",
     "mlops_checks.metrics_fixtures",
     "mlops_checks.token_fixtures",
+    "mlops_checks.drift_fixtures",
 ]
 
 
@@ -107,3 +114,67 @@ def http(app_run: api.AppRun, made_up_secrets: dict[str, str]) -> Iterator[api.H
         yield client
     finally:
         client.close()
+
+
+# -- the loop end to end: `make e2e` on the check's own batches, and week 21's drift checks --
+
+# drift_runs, for week 21's drift checks: loaded with the API's fixtures (pytest_plugins above)
+
+E2E_TIMEOUT = 540  # one `make e2e`: the solution takes 1-2 min, 5 on a loaded 2-CPU grader
+E2E_PROBE_TIMEOUT = 180
+
+
+@dataclass(frozen=True)
+class E2eRun:
+    """One `make e2e NEW_DATA=batch PORT=port` in a clean copy, and what its store holds."""
+
+    name: str  # "drifted" or "unshifted"
+    batch: Path
+    port: int
+    copy: Path
+    result: ProcessResult
+    answer: dict[str, Any]
+
+    @property
+    def command(self) -> str:
+        return f"make e2e NEW_DATA={self.batch.name} PORT={self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def e2e_runs(
+    run: Run,
+    clean_copy: CleanCopy,
+    learner_venv: Path | None,
+    learner_python: Path,
+    course_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, E2eRun]:
+    """`make e2e` run twice at once, each in a fresh clean copy (no store, models or reports),
+    on a batch of labelled sales the check makes with a new seed: the drifted one (nine columns
+    moved) and the unshifted one; each copy's MLflow store then read by probe_e2e.py."""
+    seed = random.SystemRandom().randrange(1, 1_000_000)
+    folder = tmp_path_factory.mktemp("e2e-batches")
+    stable, shifted = labelled_batches(course_data / "ames" / "test.csv", folder, seed)
+    env = {**make_environment(learner_venv), **tracking.MLFLOW_ENV}
+
+    def e2e(name: str, batch: Path) -> E2eRun:
+        copy, port = clean_copy(*OUTPUTS), free_port()
+        store = f"sqlite:///{copy / 'mlflow.db'}"
+        argv = ["make", "e2e", f"NEW_DATA={batch}", f"PORT={port}"]
+        result = run(argv, cwd=copy, env={**env, "MLFLOW_TRACKING_URI": store}, timeout=E2E_TIMEOUT)
+        e2e, problem = copy / "reports" / "e2e.json", not (copy / "mlflow.db").is_file()
+        probe = [learner_python, CHECKS_DIR / "probe_e2e.py", MARKER, batch, e2e]
+        probe += ["--imports-only"] if problem else []
+        answer = mlflow_probe.run_probe(run, probe, store, copy, E2E_PROBE_TIMEOUT)
+        return E2eRun(name, batch, port, copy, result, answer)
+
+    # Two at once: the two copies share nothing (stores, reports, ports), and the wait halves.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = pool.map(e2e, ("drifted", "unshifted"), (shifted, stable))
+        return {ran.name: ran for ran in done}

@@ -4,9 +4,11 @@ Run it from this folder, with the workspace virtual environment:
 
     export MLFLOW_TRACKING_URI=sqlite:///mlflow.db   # or `source env.sh`
     python tune.py
+    python tune.py --alpha 10 --add new_sales.csv   # refit one setting on the data plus a batch
 
 One parent run holds a nested child run per Ridge alpha, each fitting train.py's pipeline on
-data/raw/train.csv less a validation split (data/raw/test.csv stays untouched for the final
+data/raw/train.csv (and any --add batches, whose rows have the same columns, price
+included) less a validation split (data/raw/test.csv stays untouched for the final
 report) and logging its params, val_rmse and model. The parent records the best child (tag
 best_run_id, metric best_val_rmse), whose model is registered as ames-price-tuned with the
 alias champion.
@@ -14,6 +16,7 @@ alias champion.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -70,15 +73,28 @@ def trial(alpha: float, data: list[pd.DataFrame]) -> tuple[str, float]:
 
 
 def main() -> int:
-    train = pd.read_csv(TRAIN_CSV)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--add", action="append", default=[], metavar="CSV", help="a new labelled batch"
+    )
+    parser.add_argument(
+        "--alpha", action="append", type=float, metavar="A", help=f"default: {ALPHAS}"
+    )
+    args = parser.parse_args()
+    alphas = tuple(args.alpha or ALPHAS)
+    batches = [pd.read_csv(TRAIN_CSV), *(pd.read_csv(path) for path in args.add)]
+    train = pd.concat(batches, ignore_index=True)
+    if args.add:
+        print(f"training on {len(train)} rows: data/raw/train.csv + {', '.join(args.add)}")
     data = train_test_split(
         train.drop(columns=[TARGET]), train[TARGET], test_size=0.25, random_state=SEED
     )
     mlflow.set_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI)
     mlflow.set_experiment(EXPERIMENT)
     with mlflow.start_run(run_name="ridge-alpha-search"):
-        mlflow.log_params({"model": "ridge", "alphas": ",".join(f"{a:g}" for a in ALPHAS)})
-        results = [trial(alpha, data) for alpha in ALPHAS]
+        mlflow.log_params({"model": "ridge", "alphas": ",".join(f"{a:g}" for a in alphas)})
+        mlflow.log_params({"rows": len(train), "added": ",".join(args.add) or "none"})
+        results = [trial(alpha, data) for alpha in alphas]
         best_run, best_rmse = min(results, key=lambda result: result[1])
         mlflow.set_tag("best_run_id", best_run)
         mlflow.log_metric("best_val_rmse", best_rmse)

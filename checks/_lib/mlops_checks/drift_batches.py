@@ -101,3 +101,17 @@ def make_batches(features: Path, reference: Path, folder: Path, seed: int) -> Ba
         mild=write_rows(folder / f"batch-{names[2]}.csv", header, moved(sample, MILD)),
         columns=tuple(c for c in ref_header if c in header),
     )
+
+
+def labelled_batches(sales: Path, folder: Path, seed: int) -> tuple[Path, Path]:
+    """Two new batches of labelled sales (features and price) sampled from ``sales``, for a
+    loop that retrains on them: the sample as it is, and the same houses with the shifted
+    batch's nine columns moved and their prices as they were."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header, rows = read_rows(sales)
+    sample = random.Random(seed).sample(rows, min(SAMPLE, len(rows)))
+    names = random.Random(seed + 1).sample(range(100, 1000), 2)
+    return (
+        write_rows(folder / f"sales-{names[0]}.csv", header, sample),
+        write_rows(folder / f"sales-{names[1]}.csv", header, moved(sample, SHIFTS)),
+    )
