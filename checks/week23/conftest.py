@@ -5,13 +5,14 @@ store's tuning runs read once by probe_tuning.py in the learner's interpreter.""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from mlops_checks import markdown_doc, mlflow_probe
+from mlops_checks import capstone_deploy, manifest_checks, markdown_doc, mlflow_probe
 from mlops_checks.mlflow_probe import MARKER, Facts
 from mlops_roadmap import tracking
 from mlops_roadmap.checking import expect_file
@@ -75,3 +76,24 @@ def tuning_facts(run: Run, learner_python: Path, week_dir: Path) -> Facts:
     argv += ["--imports-only"] if problem else []
     answer = mlflow_probe.run_probe(run, argv, store.uri, week_dir, TUNING_PROBE_TIMEOUT)
     return Facts(store, problem, answer)
+
+
+# -- the deployment manifests: deploy/ (or k8s/) read once, kustomized where it has a
+# kustomization, with week 17's and week 20's readers (mlops_checks.capstone_deploy).
+
+
+@pytest.fixture(scope="session")
+def deploy_kubectl() -> str | None:
+    return shutil.which("kubectl")
+
+
+@pytest.fixture(scope="session")
+def deploy(week_dir: Path, run: Run, deploy_kubectl: str | None) -> capstone_deploy.Deploy:
+    """deploy/ (or k8s/) read: its object sets, rendered by kustomize where it has any."""
+    return capstone_deploy.read(week_dir, run, deploy_kubectl)
+
+
+@pytest.fixture(scope="session")
+def deploy_committed(week_dir: Path, run: Run) -> set[Path]:
+    """The files of the week folder git would commit."""
+    return manifest_checks.committed_files(week_dir, run)
