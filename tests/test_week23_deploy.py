@@ -241,9 +241,7 @@ def test_the_solution_passes_and_the_cluster_check_is_not_proven(cli: Cli, laid:
 def test_the_cluster_check_is_external_in_the_manifest() -> None:
     plan = course.load(REPO)
     external = {
-        c.title: c.external
-        for c in collect_week(plan, plan.plan.week(WEEK)).checks
-        if c.external
+        c.title: c.external for c in collect_week(plan, plan.plan.week(WEEK)).checks if c.external
     }
     assert external.get(TITLES["cluster"], "").startswith("a Kubernetes cluster")
 
