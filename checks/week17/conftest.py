@@ -9,7 +9,6 @@ registered before anything is made.
 
 from __future__ import annotations
 
-import ast
 import shutil
 import time
 from collections.abc import Callable
@@ -19,9 +18,18 @@ from typing import Any
 
 import pytest
 
-from mlops_checks import HOLDOUT, config_refs, docker_engine, manifests, pod_replay, workloads
+from mlops_checks import (
+    HOLDOUT,
+    config_refs,
+    docker_engine,
+    manifest_checks,
+    manifests,
+    pod_replay,
+    workloads,
+)
 from mlops_checks.docker_engine import Engine, http
 from mlops_checks.kserve_protocol import House, typed
+from mlops_checks.manifest_checks import usable as usable
 from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.checking import blocked
 from mlops_roadmap.fixtures import CleanCopy, Run
@@ -31,10 +39,6 @@ K8S = "k8s"
 READY_TIMEOUT = 180  # seconds for the readiness probe to pass on a loaded machine
 HOUSES = 20
 BUILD_TITLE = "The Dockerfile builds the API image from a clean copy"
-GET_KUBECTL = (
-    "Install kubectl (https://kubernetes.io/docs/tasks/tools/): `kubectl kustomize` renders "
-    "offline, no cluster needed."
-)
 GET_AN_ENGINE = "Start Docker (Docker Desktop, or `sudo dockerd &`), or point DOCKER_HOST at it."
 
 
@@ -52,56 +56,18 @@ def folder(week_dir: Path, run: Run, kubectl: str | None) -> manifests.Folder:
 @pytest.fixture(scope="session")
 def committed(week_dir: Path, run: Run) -> set[Path]:
     """The files of the week folder git would commit (all of them outside a repository)."""
-    result = run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=week_dir,
-        timeout=30,
-    )
-    if result.returncode != 0:
-        return {p.resolve() for p in week_dir.rglob("*") if p.is_file()}
-    return {(week_dir / n).resolve() for n in result.stdout.split("\0") if n}
+    return manifest_checks.committed_files(week_dir, run)
 
 
 @pytest.fixture(scope="session")
 def routes(week_dir: Path) -> set[str]:
     """The GET routes app/ declares (`@app.get("/health")`, `@router.get(...)`)."""
-    found: set[str] = set()
-    for path in (week_dir / "app").rglob("*.py"):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError):
-            continue
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("get", "api_route")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and str(node.args[0].value).startswith("/")
-            ):
-                found.add(str(node.args[0].value))
-    return found
-
-
-def usable(folder: manifests.Folder, kubectl: str | None) -> None:
-    """Blocked when the folder needs kustomize and there is no kubectl to render it."""
-    if folder.kustomized and kubectl is None:
-        blocked(
-            f"k8s/ has kustomizations ({', '.join(folder.kustomized)}) and kubectl is not "
-            "on PATH, so they cannot be rendered",
-            hint=GET_KUBECTL,
-        )
+    return manifest_checks.get_routes(week_dir / "app")
 
 
 def the_set(folder: manifests.Folder) -> manifests.ObjectSet:
     """The object set the pod is replayed from: the first that has a Deployment."""
-    with_pods = [s for s in folder.sets if s.of("Deployment")]
-    if not with_pods:
-        blocked(
-            "k8s/ has no Deployment to replay", hint="Make the check on the Deployment pass first."
-        )
-    return with_pods[0]
+    return manifest_checks.with_deployment(folder)
 
 
 @dataclass

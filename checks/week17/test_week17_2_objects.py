@@ -5,35 +5,16 @@ where a kustomization exists) and names each problem with its object and field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import K8S, usable
+from conftest import K8S
 
 from mlops_checks import config_refs, manifests, workloads
+from mlops_checks.manifest_checks import labelled
 from mlops_roadmap.checking import expect_none
 
 APP_SECRETS = ("JWT_SECRET", "PSEUDONYM_KEY")  # the API refuses to start without them
-
-
-def each_set(folder: manifests.Folder, kubectl: str | None) -> list[manifests.ObjectSet]:
-    usable(folder, kubectl)
-    return list(folder.sets)
-
-
-def labelled(
-    folder: manifests.Folder,
-    kubectl: str | None,
-    judge: Callable[[manifests.ObjectSet], list[str]],
-) -> list[str]:
-    """Problems of every object set, each named by its set when there are several."""
-    sets = each_set(folder, kubectl)
-    found = []
-    for objects in sets:
-        problems = judge(objects)
-        found += [f"{objects.label}: {p}" if len(sets) > 1 else p for p in problems]
-    return found
 
 
 @pytest.mark.points(2)

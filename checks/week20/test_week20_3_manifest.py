@@ -12,7 +12,7 @@ import pytest
 from conftest import MANIFEST, Manifest
 
 from mlops_checks import kserve_manifest
-from mlops_roadmap.checking import blocked, expect_none, fail
+from mlops_roadmap.checking import expect_none, fail
 
 HINT = "Start from the scaffold's inferenceservice.yaml and keep it one YAML document."
 
@@ -28,16 +28,7 @@ def document(manifest: Manifest) -> dict[str, object]:
 def test_manifest_fields(manifest: Manifest) -> None:
     """inferenceservice.yaml uses only fields KServe's InferenceService has"""
     doc = document(manifest)
-    try:
-        import kserve.models
-        import kubernetes.client.models
-    except ImportError as exc:
-        blocked(
-            f"the checks need KServe's SDK to read the manifest, and it does not import: {exc}",
-            hint="`pip install 'kserve>=0.21,<0.22'` into the environment that runs "
-            "mlops-roadmap (the workspace .venv).",
-        )
-    find = kserve_manifest.finder(kserve.models, kubernetes.client.models)
+    find = kserve_manifest.sdk_finder()
     expect_none(
         kserve_manifest.unknown_fields(doc, find),
         expected=f"every key of {MANIFEST} to be a field of KServe's V1beta1InferenceService "

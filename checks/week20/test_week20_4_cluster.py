@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import Manifest, Note
+from conftest import MANIFEST, Manifest, Note
 
-from mlops_checks import cluster, kserve_probe
-from mlops_roadmap.checking import blocked, expect, expect_none, fail
+from mlops_checks import cluster, cluster_checks, kserve_probe, manifests
+from mlops_roadmap.checking import blocked, expect, expect_none
 
 pytestmark = pytest.mark.timeout(600)
+APPLY = f"kubectl apply -f {MANIFEST}"
 GET_A_CLUSTER = (
     "Make a local cluster with KServe as the lesson's section 'The endpoint on a real cluster' "
     "shows: `kind create cluster`, then KServe's quick install (`curl -s "
@@ -48,33 +49,12 @@ def test_cluster_endpoint(
     record_property: Note,
 ) -> None:
     """On your cluster the InferenceService is Ready and answers V1 and V2 with your prices"""
-    try:
-        context = cluster.current_context()
-    except ImportError as exc:
-        blocked(f"the checks need the kubernetes client: {exc}",
-                hint="`pip install kubernetes` into the workspace .venv.")  # fmt: skip
-    except cluster.Unreachable as exc:
-        blocked(f"the kubeconfig's current context cannot be used: {exc}", hint=GET_A_CLUSTER)
-    if context is None:
-        blocked("no Kubernetes context: no kubeconfig ($KUBECONFIG or ~/.kube/config) with a "
-                "current context, so there is no cluster to ask", hint=GET_A_CLUSTER)  # fmt: skip
+    context = cluster_checks.context_or_block(GET_A_CLUSTER)
     name, namespace, doc = service_of(context, manifest)
-    record_property("cluster", f"{context.name} ({context.server})")
-    try:
-        found = cluster.read_service(context, namespace, name)
-    except cluster.Unreachable as exc:
-        blocked(f"the cluster of context {context.name} does not answer: {exc}",
-                hint="Start it (`docker start kind-control-plane`, or `minikube start`) or "
-                "choose another context (`kubectl config use-context NAME`).")  # fmt: skip
     where = f"InferenceService {namespace}/{name} on cluster {context.name}"
-    if found.obj is None:
-        fail(**MISSING[found.missing](where, found.detail))
-    expect_none(cluster.drift(found.obj, doc), expected=f"{where} to run inferenceservice.yaml "
-                "as it is now", hint="kubectl apply -f inferenceservice.yaml")  # fmt: skip
-    expect_none(cluster.not_ready(found.obj), expected=f"{where} Ready: Ready, PredictorReady "
-                "and IngressReady True", hint=f"kubectl describe inferenceservice {name} -n "
-                f"{namespace}, then the predictor pod's events and logs (kubectl get pods -n "
-                f"{namespace}; kubectl logs POD -c kserve-container -n {namespace}).")  # fmt: skip
+    live = cluster_checks.expect_service_ready(
+        manifests.Doc(MANIFEST, doc), context, record_property, APPLY, GET_A_CLUSTER
+    )
     local = facts.numeric.get("predictions")
     if facts.problem or not isinstance(local, list):
         blocked(
@@ -82,7 +62,7 @@ def test_cluster_endpoint(
             "to compare the service with",
             hint="Make the numeric model check pass first.",
         )
-    base, headers = cluster.endpoint(found.obj, os.environ)
+    base, headers = cluster.endpoint(live, os.environ)
     expect(base, expected=f"{where} to have a status.url", found="no status.url",
            hint=f"kubectl get inferenceservice {name} -n {namespace} -o yaml")  # fmt: skip
     record_property("url", base + (f" (Host: {headers['Host']})" if headers else ""))
@@ -94,28 +74,3 @@ def test_cluster_endpoint(
         "INGRESS_HOST=localhost INGRESS_PORT=8080 set for the checks; and copy the model "
         "train.py wrote to the storageUri again if the prices differ.",
     )
-
-
-def missing_service(where: str, detail: str) -> dict[str, str]:
-    return {
-        "expected": where,
-        "found": "no such InferenceService",
-        "hint": "kubectl apply -f inferenceservice.yaml",
-    }
-
-
-def missing_resource(where: str, detail: str) -> dict[str, str]:
-    return {"expected": f"{where}: KServe installed (the InferenceService resource)",
-            "found": f"the API server has no serving.kserve.io/v1beta1 inferenceservices: "
-            f"{detail[:200]}", "hint": GET_A_CLUSTER}  # fmt: skip
-
-
-def no_access(where: str, detail: str) -> dict[str, str]:
-    return {
-        "expected": f"to read {where}",
-        "found": detail,
-        "hint": "Use a context whose user may get inferenceservices in that namespace.",
-    }
-
-
-MISSING = {"service": missing_service, "resource": missing_resource, "access": no_access}

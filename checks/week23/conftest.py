@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -18,7 +19,16 @@ from typing import Any
 
 import pytest
 
-from mlops_checks import HOLDOUT, TARGET, api, markdown_doc, mlflow_probe, token_session
+from mlops_checks import (
+    HOLDOUT,
+    TARGET,
+    api,
+    capstone_deploy,
+    manifest_checks,
+    markdown_doc,
+    mlflow_probe,
+    token_session,
+)
 from mlops_checks.drift_batches import labelled_batches
 from mlops_checks.mlflow_probe import MARKER, Facts
 from mlops_roadmap import tracking
@@ -178,3 +188,24 @@ def e2e_runs(
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = pool.map(e2e, ("drifted", "unshifted"), (shifted, stable))
         return {ran.name: ran for ran in done}
+
+
+# -- the deployment manifests: deploy/ (or k8s/) read once, kustomized where it has a
+# kustomization, with week 17's and week 20's readers (mlops_checks.capstone_deploy).
+
+
+@pytest.fixture(scope="session")
+def deploy_kubectl() -> str | None:
+    return shutil.which("kubectl")
+
+
+@pytest.fixture(scope="session")
+def deploy(week_dir: Path, run: Run, deploy_kubectl: str | None) -> capstone_deploy.Deploy:
+    """deploy/ (or k8s/) read: its object sets, rendered by kustomize where it has any."""
+    return capstone_deploy.read(week_dir, run, deploy_kubectl)
+
+
+@pytest.fixture(scope="session")
+def deploy_committed(week_dir: Path, run: Run) -> set[Path]:
+    """The files of the week folder git would commit."""
+    return manifest_checks.committed_files(week_dir, run)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_checks.manifests import Doc, ObjectSet
-from mlops_checks.workloads import containers, each_container, pod_spec
+from mlops_checks.workloads import POD_KINDS, containers, each_container, pod_owners, pod_spec
 
 SECRET_NAME = re.compile(
     r"(?i)(secret|password|passwd|token|api_?key|private_?key|pseudonym_?key|credential)"
@@ -75,14 +75,14 @@ def refs(objects: ObjectSet) -> Iterator[Ref]:
                         bool(ref.get("optional")),
                         f"{where}: env {var.get('name')}",
                     )
-    for doc in objects.of("Deployment"):
+    for doc in pod_owners(objects):
         yield from volume_refs(doc)
 
 
 def volume_refs(doc: Doc) -> Iterator[Ref]:
     for volume in pod_spec(doc).get("volumes") or []:
         sources = [volume, *list((volume.get("projected") or {}).get("sources") or [])]
-        where = f"Deployment {doc.name}: volume {volume.get('name')}"
+        where = f"{doc.kind} {doc.name}: volume {volume.get('name')}"
         for source in sources:
             for field, kind, key in (
                 ("configMap", "ConfigMap", "name"),
@@ -126,7 +126,7 @@ def env_sources(objects: ObjectSet, declared: Iterable[Doc]) -> dict[str, set[st
     "Secret", "ConfigMap", "value"."""
     secrets = {(d.kind, d.name): keys(d) for d in declared}
     found: dict[str, set[str]] = {}
-    for doc in objects.of("Deployment"):
+    for doc in pod_owners(objects):
         for c in containers(doc):
             for source in c.get("envFrom") or []:
                 for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
@@ -213,7 +213,7 @@ def leaked(
             if doc.kind == "ConfigMap" or not placeholder(value):
                 what = "a secret in a ConfigMap" if doc.kind == "ConfigMap" else "a real value"
                 problems.append(f"{doc.where}: {key} holds {what}: {shown(value)}")
-        if doc.kind == "Deployment":
+        if doc.kind in POD_KINDS:
             for c in containers(doc):
                 for var in c.get("env") or []:
                     name, value = str(var.get("name")), var.get("value")

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from mlops_roadmap.checking import blocked
+
 Find = Callable[[str], Any]  # a class name -> the generated class, or None
 API_VERSION = "serving.kserve.io/v1beta1"
 PUBLIC_EXAMPLES = ("gs://kfserving-examples/", "gs://kfserving-samples/", "gs://seldon-models/")
@@ -62,6 +64,21 @@ def finder(*modules: Any) -> Find:
         return None
 
     return find
+
+
+def sdk_finder() -> Find:
+    """The finder over KServe's SDK and the Kubernetes client, or the check blocked with how to
+    install them."""
+    try:
+        import kserve.models  # type: ignore[import-untyped,unused-ignore]
+        import kubernetes.client.models  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as exc:
+        blocked(
+            f"the checks need KServe's SDK to read the manifest, and it does not import: {exc}",
+            hint="`pip install 'kserve>=0.21,<0.22'` into the environment that runs "
+            "mlops-roadmap (the workspace .venv).",
+        )
+    return finder(kserve.models, kubernetes.client.models)
 
 
 def described(value: Any) -> str:
@@ -162,8 +179,9 @@ def storage_problem(uri: Any) -> str:
     return ""
 
 
-def settings_problems(doc: dict[str, Any]) -> list[str]:
-    """The lesson's choices, each problem naming its place."""
+def settings_problems(doc: dict[str, Any], protocol: str | None = "v2") -> list[str]:
+    """The lesson's choices, each problem naming its place; ``protocol`` None leaves the
+    protocol to the learner."""
     problems = []
     if doc.get("apiVersion") != API_VERSION or doc.get("kind") != "InferenceService":
         problems.append(f"apiVersion/kind: {doc.get('apiVersion')}/{doc.get('kind')}, "
@@ -180,8 +198,8 @@ def settings_problems(doc: dict[str, Any]) -> list[str]:
         problems.append(f"spec.predictor.model.modelFormat.name: {form!r}, not 'sklearn'")
     if problem := storage_problem(model.get("storageUri")):
         problems.append(f"spec.predictor.model.{problem}")
-    if model.get("protocolVersion") != "v2":
+    if protocol is not None and model.get("protocolVersion") != protocol:
         problems.append(f"spec.predictor.model.protocolVersion: "
-                        f"{model.get('protocolVersion')!r}, not 'v2'")  # fmt: skip
+                        f"{model.get('protocolVersion')!r}, not {protocol!r}")  # fmt: skip
     problems += [f"spec.predictor.model.{p}" for p in resource_problems(model.get("resources"))]
     return problems

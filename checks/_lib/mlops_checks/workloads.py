@@ -15,11 +15,23 @@ from typing import Any
 from mlops_checks.manifests import Doc, ObjectSet, quantity
 
 Container = dict[str, Any]
+# What runs pods of the learner's containers: a Deployment's pod template, or a KServe
+# InferenceService's predictor, which is a pod spec with KServe's fields beside it.
+POD_KINDS = ("Deployment", "InferenceService")
 
 
 def pod_spec(doc: Doc) -> dict[str, Any]:
-    spec = ((doc.obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return spec if isinstance(spec, dict) else {}
+    spec = doc.obj.get("spec") or {}
+    if doc.kind == "InferenceService":
+        found = spec.get("predictor") if isinstance(spec, dict) else None
+    else:
+        found = (spec.get("template") or {}).get("spec") if isinstance(spec, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def pod_owners(objects: ObjectSet) -> list[Doc]:
+    """The set's Deployments and InferenceServices, in its order."""
+    return [d for d in objects.docs if d.kind in POD_KINDS]
 
 
 def pod_labels(doc: Doc) -> dict[str, str]:
@@ -33,9 +45,10 @@ def containers(doc: Doc) -> list[Container]:
 
 
 def each_container(objects: ObjectSet) -> Iterator[tuple[str, Doc, Container]]:
-    for doc in objects.of("Deployment"):
+    for doc in pod_owners(objects):
+        part = " predictor" if doc.kind == "InferenceService" else ""
         for c in containers(doc):
-            yield f"Deployment {doc.name}, container {c.get('name', '?')}", doc, c
+            yield f"{doc.kind} {doc.name}{part}, container {c.get('name', '?')}", doc, c
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
