@@ -77,8 +77,16 @@ class Verification:
 def prepare(course: Course, week: Week, root: Path, with_solution: bool) -> workspace.Workspace:
     """A workspace at ``root`` holding the week as a learner would: scaffold, solution, venv."""
     ws = workspace.init(root)
+    scaffold.lay(course, week, ws, ws.week_dir(week), force=False)
+    equip(course, week, ws, with_solution)
+    return ws
+
+
+def equip(course: Course, week: Week, ws: workspace.Workspace, with_solution: bool) -> None:
+    """Make the week already laid in ``ws`` ready to check: its reference solution copied over
+    the scaffold (with ``with_solution``), the workspace venv, then the solution's
+    ``prepare.sh``. Works on a fresh workspace and on one that already holds earlier weeks."""
     target = ws.week_dir(week)
-    scaffold.lay(course, week, ws, target, force=False)
     if with_solution:
         shutil.copytree(
             course.solution(week),
@@ -89,7 +97,6 @@ def prepare(course: Course, week: Week, root: Path, with_solution: bool) -> work
     python = venvs.layered(ws.root / ".venv", target / "requirements.txt")
     if with_solution and (course.solution(week) / PREPARE).is_file():
         run_prepare(course.solution(week) / PREPARE, target, python)
-    return ws
 
 
 def run_prepare(script: Path, week_dir: Path, python: Path) -> None:
