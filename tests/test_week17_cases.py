@@ -21,12 +21,15 @@ import pytest
 
 from tests.conftest import FIXTURES, REPO, Cli, docker_ready
 from tests.test_week09_api import edit, make_week, tagged_processes, tree_hashes
-from tests.timing import wait_until
+from tests.timing import ready_wait, wait_until
 
 MANIFESTS = FIXTURES / "week17" / "manifests"
 STATIC = "week17_1 or week17_2"  # the file checks: no engine, no cluster
 POD = "test_pod_gets_ready"
 NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+# A pod that never gets ready is failed after this wait, not a learner's 180 s: long enough for
+# the container's uvicorn to start and answer (its output and its last status are in the message).
+WAIT = ready_wait(60)
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="no kubectl on PATH")
 
 
@@ -161,9 +164,10 @@ def test_a_command_that_listens_on_the_pods_loopback(cli: Cli, engine_week: Path
         '          command: ["uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", '
         '"8000"]\n',
     )
-    ready = run_checks(cli, engine_week, POD)[POD]
+    ready = run_checks(cli, engine_week, POD, WAIT)[POD]
     assert ready["outcome"] == "failed", ready
-    assert "did not answer 2xx or 3xx" in ready["found"], ready
+    assert f"did not answer 2xx or 3xx within {WAIT['MLOPS_ROADMAP_READY_WAIT']} s" in ready[
+        "found"], ready  # fmt: skip
     assert "Uvicorn running on http://127.0.0.1:8000" in ready["found"], ready
 
 
@@ -171,7 +175,7 @@ def test_a_command_that_listens_on_the_pods_loopback(cli: Cli, engine_week: Path
 def test_a_readiness_probe_on_a_path_the_app_does_not_route(cli: Cli, engine_week: Path) -> None:
     text = deployment(engine_week).read_text()
     deployment(engine_week).write_text(text.replace("path: /health", "path: /ready", 1))
-    checks = run_checks(cli, engine_week, "test_pod_gets_ready or test_probes")
+    checks = run_checks(cli, engine_week, "test_pod_gets_ready or test_probes", WAIT)
     assert checks["test_probes"]["outcome"] == "failed"
     assert "readinessProbe asks /ready" in checks["test_probes"]["found"]
     ready = checks[POD]

@@ -46,3 +46,11 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{message} (after {limit:g} s)")
         time.sleep(interval)
+
+
+def ready_wait(seconds: float) -> dict[str, str]:
+    """The environment that caps every check's wait for a server to get ready at
+    ``scaled(seconds)`` ($MLOPS_ROADMAP_READY_WAIT, see mlops_checks.waits): for a test whose
+    server never gets ready, which proves the failure and its message, not the check's
+    patience (a learner's default: one to three minutes)."""
+    return {"MLOPS_ROADMAP_READY_WAIT": f"{scaled(seconds):g}"}

@@ -30,13 +30,14 @@ from mlops_checks import (
 from mlops_checks.docker_engine import Engine, http
 from mlops_checks.kserve_protocol import House, typed
 from mlops_checks.manifest_checks import usable as usable
+from mlops_checks.waits import ready_wait
 from mlops_roadmap.answers import HeldOut
 from mlops_roadmap.checking import blocked
 from mlops_roadmap.fixtures import CleanCopy, Run
 
 Note = Callable[[str, object], None]
 K8S = "k8s"
-READY_TIMEOUT = 180  # seconds for the readiness probe to pass on a loaded machine
+READY_TIMEOUT = ready_wait(180)  # seconds for the readiness probe to pass on a loaded machine
 HOUSES = 20
 BUILD_TITLE = "The Dockerfile builds the API image from a clean copy"
 GET_AN_ENGINE = "Start Docker (Docker Desktop, or `sudo dockerd &`), or point DOCKER_HOST at it."
@@ -169,7 +170,7 @@ def start(engine: Engine, image: str, found: Replay) -> None:
             return
         time.sleep(0.5)
     found.problem = (
-        f"GET {path} did not answer 2xx or 3xx within {READY_TIMEOUT} s (last: "
+        f"GET {path} did not answer 2xx or 3xx within {READY_TIMEOUT:g} s (last: "
         f"{status}); its last lines:\n{docker_engine.logs(found.container)}"
     )
 

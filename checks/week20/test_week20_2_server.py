@@ -66,7 +66,7 @@ def test_server_ready(
         fail(
             expected=f"`python model_server.py --model_path {kserve_probe.MODEL} --http_port "
             f"PORT` to start KServe's ModelServer and answer GET / within "
-            f"{kserve_probe.START_TIMEOUT} s",
+            f"{kserve_probe.START_TIMEOUT:g} s",
             found=started.problem,
             hint=START_HINT,
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_checks import PACKAGE_DATA
+from mlops_checks.waits import ready_wait
 from mlops_roadmap.checking import blocked, expect, fail
 from mlops_roadmap.fixtures import CleanCopy, Run, Serve
 from mlops_roadmap.servers import Server, ServerFailed
@@ -29,7 +30,7 @@ from mlops_roadmap.servers import Server, ServerFailed
 HOUSES_JSON = PACKAGE_DATA / "houses.json"
 MODEL = "models/linear.joblib"
 TRAIN_TIMEOUT = 240  # `python train.py` (the solution takes about 3 s)
-START_TIMEOUT = 60  # from `python -m uvicorn` to a first answer (the solution: about 3 s)
+START_TIMEOUT = ready_wait(60)  # `python -m uvicorn` to a first answer (the solution: about 3 s)
 PROBE_TIMEOUT = 120
 ERROR_ROUTE = "/debug/error"  # the scaffold's route that raises, when ENABLE_DEBUG_ROUTES=1
 DEBUG_ENV = {"ENABLE_DEBUG_ROUTES": "1"}
@@ -193,7 +194,7 @@ def check_started(app: AppRun, http: Callable[[], Any]) -> None:
     if app.server is None:
         fail(
             expected="`python -m uvicorn app.main:app --host 127.0.0.1 --port PORT` (on a free "
-            f"port) to start and answer requests within {START_TIMEOUT} s",
+            f"port) to start and answer requests within {START_TIMEOUT:g} s",
             found=app.start_problem,
             hint=START_HINT,
         )

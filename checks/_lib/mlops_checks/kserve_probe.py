@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_checks.api import parse_marked
+from mlops_checks.waits import ready_wait
 from mlops_roadmap.fixtures import CleanCopy, Run, Serve
 from mlops_roadmap.servers import Server, ServerFailed
 
@@ -29,7 +30,7 @@ SCRIPT = "model_server.py"
 TRAIN_TIMEOUT = 240  # `python train.py` (the solution: about 4 s)
 # From the first byte of Python to KServe answering: about 7 s on a quiet machine, 41 s on a
 # loaded one (2 CPUs); generous, since the time is reported as a note.
-START_TIMEOUT = 180
+START_TIMEOUT = ready_wait(180)
 PROBE_TIMEOUT = 180
 MARKER = "KSERVE-CHECK-JSON:"
 SERVER_ARGS = (SCRIPT, "--model_path", MODEL, "--http_port", "{port}")
