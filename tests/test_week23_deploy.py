@@ -86,6 +86,11 @@ spec:
               secretKeyRef:
                 name: ames-registry
                 key: token
+          - name: JWT_SECRET
+            valueFrom:
+              secretKeyRef:
+                name: ames-registry
+                key: jwt-secret
         readinessProbe:
           httpGet:
             path: /health
@@ -121,6 +126,7 @@ metadata:
   name: ames-registry
 stringData:
   token: ""
+  jwt-secret: ""
 """
 ISVC_RUNTIME = """\
 apiVersion: serving.kserve.io/v1beta1
@@ -402,7 +408,10 @@ def plain_files(week: Path) -> None:
         folder / "deployment.yaml",
         "          env:\n            - name: MODEL_REGISTRY_TOKEN\n"
         "              valueFrom:\n                secretKeyRef:\n                  name: "
-        "ames-api-secrets\n                  key: MODEL_REGISTRY_TOKEN\n",
+        "ames-api-secrets\n                  key: MODEL_REGISTRY_TOKEN\n"
+        "            - name: JWT_SECRET\n"
+        "              valueFrom:\n                secretKeyRef:\n                  name: "
+        "ames-api-secrets\n                  key: JWT_SECRET\n",
         "            - secretRef:\n                name: ames-api-secrets\n",
     )
     edit(folder / "service.yaml", "targetPort: http", "targetPort: 8000")
