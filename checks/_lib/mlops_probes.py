@@ -93,3 +93,22 @@ def estimator(model: Any) -> dict[str, Any]:
         "class": type(final).__name__,
         "alpha": float(alpha) if isinstance(alpha, (int, float)) else None,
     }
+
+
+def registered_versions(client: Any) -> list[dict[str, Any]]:
+    """Every registered model version with its source run and the aliases on it."""
+    found = []
+    for model in client.search_registered_models():
+        aliases = model.aliases or {}
+        for version in client.search_model_versions(f"name = '{model.name}'"):
+            number = str(version.version)
+            found.append(
+                {
+                    "model": model.name,
+                    "version": number,
+                    "run_id": version.run_id or "",
+                    "aliases": sorted(a for a, v in aliases.items() if str(v) == number),
+                    "created": version.creation_timestamp or 0,
+                }
+            )
+    return found

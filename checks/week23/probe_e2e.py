@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlops_probes import answer, error_text, predict
+from mlops_probes import answer, error_text, predict, registered_versions
 
 MODULES = {"mlflow": "mlflow", "pandas": "pandas"}
 MAX_VERSIONS = 6
@@ -72,20 +72,7 @@ def store_facts(batch_csv: Path, e2e: Path) -> dict[str, Any]:
     from mlflow import MlflowClient
 
     client = MlflowClient()
-    found = []
-    for model in client.search_registered_models():
-        aliases = model.aliases or {}
-        for version in client.search_model_versions(f"name = '{model.name}'"):
-            number = str(version.version)
-            found.append(
-                {
-                    "model": model.name,
-                    "version": number,
-                    "run_id": version.run_id or "",
-                    "aliases": sorted(a for a, v in aliases.items() if str(v) == number),
-                    "created": version.creation_timestamp or 0,
-                }
-            )
+    found = registered_versions(client)
     found.sort(key=lambda v: (-int(v["created"]), v["model"]))
     batch = pd.read_csv(batch_csv)
     versions = [scored(v, batch) for v in found[:MAX_VERSIONS]] + found[MAX_VERSIONS:]

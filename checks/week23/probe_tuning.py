@@ -25,7 +25,7 @@ import sys
 import tempfile
 from typing import Any
 
-from mlops_probes import answer, error_text, predict
+from mlops_probes import answer, error_text, predict, registered_versions
 
 MODULES = {"mlflow": "mlflow", "pandas": "pandas"}
 MAX_RUNS = 5000  # runs read across every experiment: bounds the probe's time
@@ -50,25 +50,6 @@ def run_facts(run: Any) -> dict[str, Any]:
         "params": dict(run.data.params),
         "metrics": dict(run.data.metrics),
     }
-
-
-def versions(client: Any) -> list[dict[str, Any]]:
-    """Every registered model version with its source run and the aliases on it."""
-    found = []
-    for model in client.search_registered_models():
-        aliases = model.aliases or {}
-        for version in client.search_model_versions(f"name = '{model.name}'"):
-            number = str(version.version)
-            found.append(
-                {
-                    "model": model.name,
-                    "version": number,
-                    "run_id": version.run_id or "",
-                    "aliases": sorted(a for a, v in aliases.items() if str(v) == number),
-                    "created": version.creation_timestamp or 0,
-                }
-            )
-    return found
 
 
 def model_uri(client: Any, run: dict[str, Any], experiments: list[str]) -> str:
@@ -134,7 +115,7 @@ def store_facts(holdout: str | None = None) -> dict[str, Any]:
         parents.append({**facts, "children": kids})
     if holdout:
         score_children(client, parents, experiments, holdout)
-    return {"parents": parents, "versions": versions(client), "runs": len(runs)}
+    return {"parents": parents, "versions": registered_versions(client), "runs": len(runs)}
 
 
 def main(argv: list[str]) -> int:
