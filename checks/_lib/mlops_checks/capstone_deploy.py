@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_checks import config_refs, kserve_manifest, manifests, workloads
+from mlops_checks import config_refs, kserve_manifest, manifest_checks, manifests, workloads
 
 FOLDERS = ("deploy", "k8s")
 
@@ -96,21 +96,16 @@ def app_settings(app: Path) -> set[str]:
     """The environment variables a package reads by name (`os.environ.get("X")`,
     `os.getenv("X")`, `os.environ["X"]`)."""
     names: set[str] = set()
-    for path in app.rglob("*.py"):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError):
-            continue
-        for node in ast.walk(tree):
-            key = None
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
-                owner = ast.unparse(node.func.value)
-                if node.func.attr == "getenv" or (node.func.attr == "get" and "environ" in owner):
-                    key = node.args[0]
-            elif isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value):
-                key = node.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                names.add(key.value)
+    for node in manifest_checks.app_nodes(app):
+        key = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            owner = ast.unparse(node.func.value)
+            if node.func.attr == "getenv" or (node.func.attr == "get" and "environ" in owner):
+                key = node.args[0]
+        elif isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value):
+            key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            names.add(key.value)
     return names
 
 

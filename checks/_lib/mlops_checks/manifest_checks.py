@@ -8,7 +8,7 @@ Each helper reads only; a check decides what is wrong (``expect_none``) or block
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from mlops_checks import manifests
@@ -33,24 +33,29 @@ def committed_files(week_dir: Path, run: manifests.Runner) -> set[Path]:
     return {(week_dir / n).resolve() for n in result.stdout.split("\0") if n}
 
 
-def get_routes(app: Path) -> set[str]:
-    """The GET routes a package declares (`@app.get("/health")`, `@router.get(...)`)."""
-    found: set[str] = set()
+def app_nodes(app: Path) -> Iterator[ast.AST]:
+    """Every syntax node of a package's Python files (a file that does not parse is skipped)."""
     for path in app.rglob("*.py"):
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (SyntaxError, UnicodeDecodeError):
             continue
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("get", "api_route")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and str(node.args[0].value).startswith("/")
-            ):
-                found.add(str(node.args[0].value))
+        yield from ast.walk(tree)
+
+
+def get_routes(app: Path) -> set[str]:
+    """The GET routes a package declares (`@app.get("/health")`, `@router.get(...)`)."""
+    found: set[str] = set()
+    for node in app_nodes(app):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "api_route")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and str(node.args[0].value).startswith("/")
+        ):
+            found.add(str(node.args[0].value))
     return found
 
 
