@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from mlops_roadmap.results import RunReport
     from mlops_roadmap.roadmap import Week
 
+# `check`'s exit code when every check this machine can run passed and the others wait on a
+# cluster or a cloud account (the week is passed offline: the next one opens).
+OFFLINE = 4
+
 app = typer.Typer(
     name="mlops-roadmap",
     help="Learn MLOps in 24 weeks: scaffold each week's project and check your real work.",
@@ -194,7 +198,9 @@ def check(
     if problem is not None:
         problem.in_output = machine and fmt == "json"
         raise problem
-    raise typer.Exit(0 if checked.report.passed else 1)
+    raise typer.Exit(
+        0 if checked.report.passed else OFFLINE if checked.report.passed_offline else 1
+    )
 
 
 def _export_check(
@@ -232,6 +238,7 @@ def status(as_json: JsonFlag = False) -> None:
             {
                 "next": view.next_step,
                 "passed": view.passed,
+                "passed_offline": view.passed_offline,
                 "weeks": [
                     {
                         "id": s.week.id,
@@ -239,6 +246,7 @@ def status(as_json: JsonFlag = False) -> None:
                         "month": s.week.month,
                         "state": s.state,
                         "forced": s.forced,
+                        "needs": s.needs,
                         "checks_passed": s.last.passed if s.last else None,
                         "checks_total": s.last.total if s.last else None,
                         "last_attempt": s.last.at if s.last else None,

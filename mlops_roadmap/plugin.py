@@ -47,6 +47,7 @@ VERDICT = PREFIX + "verdict"  # (outcome, expected, found, hint) of the first ph
 TITLE = PREFIX + "title"
 POINTS = PREFIX + "points"
 HINT = PREFIX + "hint"
+EXTERNAL = PREFIX + "external"
 
 
 @dataclass
@@ -208,6 +209,7 @@ class VerdictRecorder:
                 (TITLE, title_of(item)),
                 (POINTS, float(marker_arg(item, "points", 1))),
                 (HINT, str(marker_arg(item, "hint", ""))),
+                (EXTERNAL, str(marker_arg(item, "external", "") or "")),
             ]
         if call.excinfo is not None:
             report.user_properties.append((VERDICT, _classify(call.excinfo.value)))
@@ -246,6 +248,7 @@ def verdict(reports: list[pytest.TestReport]) -> CheckResult:
         points=float(props.get(POINTS, 1.0)),
         duration=sum(r.duration for r in reports),
         notes=", ".join(dict.fromkeys(notes)),
+        external=str(props.get(EXTERNAL, "")),
     )
 
 

@@ -37,6 +37,7 @@ MARKS: dict[Outcome, tuple[str, str]] = {
 BACKUP_LISTED = 20  # a reset lists this many backed-up files, then counts the rest
 STATE_STYLE: dict[WeekState, str] = {
     "passed": "green",
+    "passed offline": "yellow",
     "in progress": "cyan",
     "available": "",
     "locked": "dim",
@@ -158,8 +159,10 @@ def run_report(report: RunReport, unlocked: Week | None = None) -> None:
         for review in report.reviews:
             out(review_item(review))
     counts = ", ".join(f"{report.count(o)} {o}" for o in MARKS if report.count(o))
-    style = "green" if report.passed else "red"
-    verdict = "PASSED" if report.passed else "NOT YET"
+    style = "green" if report.passed else "yellow" if report.passed_offline else "red"
+    verdict = (
+        "PASSED" if report.passed else "PASSED OFFLINE" if report.passed_offline else "NOT YET"
+    )
     out(
         _text(
             (f"\n{verdict}", f"bold {style}"),
@@ -170,6 +173,17 @@ def run_report(report: RunReport, unlocked: Week | None = None) -> None:
             ),
         )
     )
+    if report.passed_offline:
+        out(
+            _text(
+                (
+                    "Every check this machine can run passed; the blocked ones need "
+                    f"{'; '.join(report.needs)}. Run `check` again where that is reachable to "
+                    "pass the week.",
+                    "yellow",
+                )
+            )
+        )
     if unlocked is not None:
         out(
             _text(
@@ -215,12 +229,18 @@ def overview(view: Overview, months: dict[int, str]) -> None:
             f"  {status.week.id[4:]:<3} {status.week.title:<{width}}  "
             f"{paint(f'{state:<20}', STATE_STYLE[status.state])} {checks:<7} {when}"
         )
-    done, total = view.passed, len(view.weeks)
-    filled = round(30 * done / total)
+    done, offline, total = view.passed, view.passed_offline, len(view.weeks)
+    filled, half = round(30 * done / total), round(30 * (done + offline) / total)
     lines.append(
-        f"\n{paint('█' * filled, 'green')}{'░' * (30 - filled)} {done}/{total} weeks "
-        f"passed ({100 * done // total}%)"
+        f"\n{paint('█' * filled, 'green')}{paint('▒' * (half - filled), 'yellow')}"
+        f"{'░' * (30 - half)} {done}/{total} weeks passed ({100 * done // total}%)"
+        + (f", {offline} passed offline" if offline else "")
     )
+    for status in view.weeks:
+        if status.needs:
+            lines.append(
+                f"  {status.week.id} passed offline: its blocked checks need {status.needs}"
+            )
     lines.append(f"{paint('Next:', 'bold')} {view.next_step}")
     sys.stdout.write("\n".join(lines) + "\n")
 

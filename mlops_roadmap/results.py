@@ -24,6 +24,12 @@ class CheckResult:
     points: float = 1.0
     duration: float = 0.0
     notes: str = ""  # what the check measured (`record_property`), shown even on a pass
+    external: str = ""  # what outside this machine it needs (a cluster, a cloud account), if any
+
+    @property
+    def waits_elsewhere(self) -> bool:
+        """Blocked only for want of something outside this machine (its ``external`` need)."""
+        return self.outcome == "blocked" and bool(self.external)
 
     @property
     def message(self) -> str:
@@ -72,6 +78,22 @@ class RunReport:
         return bool(self.results) and all(r.outcome == "passed" for r in self.results)
 
     @property
+    def passed_offline(self) -> bool:
+        """Every check this machine can run passed, and the others wait on something outside it
+        (a cluster, a cloud account): not a pass, but the next week opens."""
+        waiting = [r for r in self.results if r.waits_elsewhere]
+        return (
+            bool(waiting)
+            and len(waiting) < len(self.results)
+            and all(r.outcome == "passed" or r.waits_elsewhere for r in self.results)
+        )
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """What the checks blocked here need from outside this machine, each once."""
+        return tuple(dict.fromkeys(r.external for r in self.results if r.waits_elsewhere))
+
+    @property
     def points(self) -> float:
         return sum(r.points for r in self.results if r.outcome == "passed")
 
@@ -86,6 +108,8 @@ class RunReport:
             "week": self.week,
             "title": self.title,
             "passed": self.passed,
+            "passed_offline": self.passed_offline,
+            "needs": list(self.needs),
             "commit": self.commit,
             "counts": {o: self.count(o) for o in OUTCOMES},
             "points": self.points,

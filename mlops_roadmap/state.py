@@ -82,6 +82,9 @@ class StoredVerdict:
     duration: float
 
 
+OFFLINE = "passed offline"  # the event of an attempt that passed all but its external checks
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -124,7 +127,11 @@ class Store:
         self._conn.close()
 
     @guarded("record in")
-    def record_attempt(self, attempt: Attempt, verdicts: list[StoredVerdict]) -> None:
+    def record_attempt(
+        self, attempt: Attempt, verdicts: list[StoredVerdict], offline: str = ""
+    ) -> None:
+        """The attempt and its verdicts; with ``offline`` (what its blocked checks need from
+        outside this machine), also a ``passed offline`` event, in the same transaction."""
         with _transaction(self._conn):
             self._conn.execute("BEGIN IMMEDIATE")
             cur = self._conn.execute(
@@ -143,6 +150,11 @@ class Store:
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
                 [(cur.lastrowid, v.check_id, v.outcome, v.message, v.duration) for v in verdicts],
             )
+            if offline:
+                self._conn.execute(
+                    "INSERT INTO events(week, kind, detail, at) VALUES (?, ?, ?, ?)",
+                    (attempt.week, OFFLINE, offline, attempt.at),
+                )
             self._conn.execute("COMMIT")
 
     @guarded("record in")

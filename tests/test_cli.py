@@ -51,6 +51,8 @@ def test_check_json_shape(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
         "week",
         "title",
         "passed",
+        "passed_offline",
+        "needs",
         "commit",
         "counts",
         "points",
@@ -79,7 +81,9 @@ def test_check_json_shape(cli: Cli, toy_course: Path, toy_ws: Path) -> None:
         "points",
         "duration",
         "notes",
+        "external",
     }
+    assert (data["passed_offline"], data["needs"]) == (False, [])
 
 
 def test_locked_week_is_refused_and_force_is_recorded(

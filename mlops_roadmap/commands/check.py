@@ -98,5 +98,7 @@ def record(store: Store, report: RunReport) -> None:
         len(report.results),
     )
     store.record_attempt(
-        attempt, [StoredVerdict(r.id, r.outcome, r.message, r.duration) for r in report.results]
+        attempt,
+        [StoredVerdict(r.id, r.outcome, r.message, r.duration) for r in report.results],
+        offline="; ".join(report.needs) if report.passed_offline else "",
     )
