@@ -35,6 +35,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``first`` run before the rest (the order is otherwise kept): under
+    `pytest -n 2` the other worker shares out everything else meanwhile, instead of one worker
+    starting the longest test last and the other waiting for it."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
+
 def as_in_a_terminal() -> None:
     """``preexec_fn`` for a CLI a test will signal: it starts as a shell's foreground job does,
     with SIGINT and SIGHUP at their defaults, whatever this test run inherited (a background
