@@ -432,3 +432,27 @@ def test_no_number_written_is_nan_or_infinite(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must be finite"):
         exports.write_all(bad, tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_week_passed_offline_is_noted_for_the_instructor(
+    reports: dict[str, RunReport], cg: ClassGrades
+) -> None:
+    """A week whose only misses wait on a cloud account is noted in the CSV and the report, so
+    its points (which leave that check out) are read for what they are; other weeks are not."""
+    passing = reports["w2_pass"]
+    cloud = [replace(r, external="a cloud account") if r.outcome == "blocked" else r
+             for r in passing.results]  # fmt: skip
+    offline = replace(passing, results=tuple(cloud))
+    assert offline.passed_offline and not passing.passed_offline
+    ada = cg.students()[0]
+    grades = [replace(g, report=offline) if (g.student, g.week) == (ada, "week02") else g
+              for g in cg.grades]  # fmt: skip
+    noted = replace(cg, grades=tuple(grades))
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exports.gradebook_csv(noted)))}
+    said = "passed offline: every check that ran passed; the rest need a cloud account"
+    assert rows[ada.id]["week02:notes"] == said
+    assert rows[ada.id]["week02:points"] == "1" and rows[ada.id]["week02:max"] == "2"
+    assert all(said not in r["week02:notes"] for i, r in rows.items() if i != ada.id)
+    assert said in report_html.render(noted) and said not in report_html.render(cg)
+    failed = replace(noted.grades[1], status="crashed")  # a crashed week says nothing of it
+    assert failed.notes == failed.flags

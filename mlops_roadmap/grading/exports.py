@@ -38,7 +38,7 @@ def _week_cells(full: float, g: Grade | None) -> list[str]:
     if g is None:  # a week not graded still counts against full marks
         return ["", NOT_GRADED, "", "", "0", _num(full), ""]
     commit = (g.commit or "")[:SHORT_SHA]
-    notes = _cell("; ".join(g.flags))
+    notes = _cell("; ".join(g.notes))
     return [commit, g.status, _num(g.late_days), _num(g.penalty), _num(g.points), _num(full), notes]
 
 

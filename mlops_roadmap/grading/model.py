@@ -123,6 +123,16 @@ class Grade:
         raw = self.report.points if self.report else 0.0
         return max(0.0, raw - self.penalty)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What an instructor should look at: the flags, and a week passed offline (its points
+        leave out checks this machine could not run, which the student may well pass)."""
+        if self.status != "graded" or self.report is None or not self.report.passed_offline:
+            return self.flags
+        needs = " and ".join(self.report.needs)
+        offline = f"passed offline: every check that ran passed; the rest need {needs}"
+        return (*self.flags, offline)
+
 
 @dataclass(frozen=True)
 class ClassGrades:

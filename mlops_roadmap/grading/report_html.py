@@ -144,7 +144,7 @@ def _week_rows(c: _Class, s: Student) -> str:
 
 def _flags(c: _Class, s: Student, week: str) -> tuple[str, ...]:
     g = c.table[s.id].get(week)
-    return g.flags if g else ()
+    return g.notes if g else ()
 
 
 def _item(badge: str, colour: str, week: str, title: str, detail: str) -> str:
