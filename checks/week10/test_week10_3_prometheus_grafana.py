@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mlops_checks import api, monitoring
+from mlops_checks import api, grafana, monitoring, prom_config, promql
 from mlops_roadmap.checking import expect, expect_file, expect_none, fail
 
 pytestmark = pytest.mark.timeout(420)
@@ -42,7 +42,7 @@ def test_prometheus_config(week_dir: Path, run: Callable[..., Any]) -> None:
         found=result.tail(6),
         hint="Fix what promtool names (indentation, unknown keys, durations such as 15s).",
     )
-    jobs = {str(j.get("job_name")): j for j in monitoring.scrape_jobs(monitoring.read_yaml(path))}
+    jobs = {str(j.get("job_name")): j for j in prom_config.scrape_jobs(prom_config.read_yaml(path))}
     job = jobs.get(monitoring.JOB)
     if job is None:
         fail(
@@ -50,7 +50,7 @@ def test_prometheus_config(week_dir: Path, run: Callable[..., Any]) -> None:
             found=f"the jobs are: {', '.join(jobs) or 'none'}",
             hint=JOB_HINT,
         )
-    targets = monitoring.static_targets(job)
+    targets = prom_config.static_targets(job)
     metrics_path = str(job.get("metrics_path", "/metrics"))
     expect(
         metrics_path == "/metrics" and targets and all(TARGET.fullmatch(t) for t in targets),
@@ -59,10 +59,10 @@ def test_prometheus_config(week_dir: Path, run: Callable[..., Any]) -> None:
         found=f"metrics_path {metrics_path}, targets {targets or 'none'}",
         hint=JOB_HINT,
     )
-    config = monitoring.read_yaml(path)
+    config = prom_config.read_yaml(path)
     interval = job.get("scrape_interval", (config.get("global") or {}).get("scrape_interval"))
     expect(
-        monitoring.seconds(str(interval or "1m")) == SCRAPE_SECONDS,
+        prom_config.seconds(str(interval or "1m")) == SCRAPE_SECONDS,
         expected=f"job {monitoring.JOB} scraped every {SCRAPE_SECONDS} seconds (its own "
         "scrape_interval, else the global one)",
         found=f"every {interval or '1m (Prometheus default)'}",
@@ -71,7 +71,7 @@ def test_prometheus_config(week_dir: Path, run: Callable[..., Any]) -> None:
     )
 
 
-def dashboard_queries(week_dir: Path) -> list[monitoring.Query]:
+def dashboard_queries(week_dir: Path) -> list[grafana.Query]:
     """Every query of grafana/dashboards/*.json, or fail saying what is missing or broken."""
     files = sorted((week_dir / "grafana" / "dashboards").glob("*.json"))
     expect(
@@ -84,7 +84,7 @@ def dashboard_queries(week_dir: Path) -> list[monitoring.Query]:
     queries, broken = [], []
     for path in files:
         try:
-            queries += monitoring.queries(path.name, monitoring.load_dashboard(path))
+            queries += grafana.queries(path.name, grafana.load_dashboard(path))
         except ValueError as exc:
             broken.append(f"{path.name}: {exc}")
     expect_none(
@@ -102,7 +102,7 @@ def dashboard_queries(week_dir: Path) -> list[monitoring.Query]:
     return queries
 
 
-def where(query: monitoring.Query) -> str:
+def where(query: grafana.Query) -> str:
     return f"{query.dashboard}, panel '{query.panel}'"
 
 
@@ -117,10 +117,10 @@ def test_dashboard_queries(
     """Every Grafana dashboard query is valid PromQL naming a metric the app exports"""
     queries = dashboard_queries(week_dir)
     rules = tmp_path / "dashboard-queries.yml"
-    rules.write_text(monitoring.rules_file([q.expr for q in queries]), encoding="utf-8")
+    rules.write_text(promql.rules_file([q.expr for q in queries]), encoding="utf-8")
     result = run([api.promtool(), "check", "rules", rules], cwd=tmp_path, timeout=60)
     if result.returncode != 0:
-        errors = monitoring.promtool_errors(result.stdout + result.stderr)
+        errors = promql.promtool_errors(result.stdout + result.stderr)
         fail(
             expected="every query to be valid PromQL (each checked by `promtool check rules` "
             "as a recording rule's expression, with the dashboard's own variables and "
@@ -136,11 +136,11 @@ def test_dashboard_queries(
     known = (
         monitoring.exported_names(scrapes.last)
         | monitoring.SYNTHETIC
-        | set(monitoring.recording_rules(week_dir / "prometheus.yml"))
+        | set(prom_config.recording_rules(week_dir / "prometheus.yml"))
     )
     problems = []
     for query in queries:
-        names = monitoring.metric_names(query.expr)
+        names = promql.metric_names(query.expr)
         unknown = sorted(names - known)
         if not names:
             problems.append(f"{where(query)} selects no metric: {query.expr}")
@@ -171,17 +171,17 @@ STATUS_LABELS = ("status", "code", "status_code")
 def lets_through(op: str, wanted: str, value: str) -> bool:
     """Whether a label matcher keeps series whose label holds ``value``."""
     if op in ("=", "=~"):
-        return monitoring.matches(op, wanted, value)
-    return not monitoring.matches("=" if op == "!=" else "=~", wanted, value)
+        return promql.matches(op, wanted, value)
+    return not promql.matches("=" if op == "!=" else "=~", wanted, value)
 
 
-def shows(query: monitoring.Query, rules: dict[str, str], series: str, label: str | None,
+def shows(query: grafana.Query, rules: dict[str, str], series: str, label: str | None,
           value: str | None) -> bool:  # fmt: skip
     """Whether a query (its recording rules expanded) selects ``series``, with a matcher on
     ``label`` that lets ``value`` through when one is named."""
     text = query.expr + "".join(f"\n{expr}" for name, expr in rules.items() if name in query.expr)
-    for selector in monitoring.selectors(text) + [
-        monitoring.Selector(n, ()) for n in monitoring.metric_names(text)
+    for selector in promql.selectors(text) + [
+        promql.Selector(n, ()) for n in promql.metric_names(text)
     ]:
         if selector.name != series:
             continue
@@ -198,12 +198,12 @@ def test_dashboard_panels_show_data(week_dir: Path, scrapes: monitoring.Traffic)
     """Every dashboard query can show data, and the lesson's four panels are there"""
     queries = dashboard_queries(week_dir)
     config = week_dir / "prometheus.yml"
-    known = monitoring.known_of(config, scrapes.routes)
-    exported = monitoring.series_labels(scrapes.last)
+    known = prom_config.known_of(config, scrapes.routes)
+    exported = promql.series_labels(scrapes.last)
     problems = [
         f"{where(query)}: {problem}"
         for query in queries
-        for problem in monitoring.empty_selections(query.expr, exported, known)
+        for problem in promql.empty_selections(query.expr, exported, known)
     ]
     expect_none(
         api.listed(problems, 3),
@@ -213,7 +213,7 @@ def test_dashboard_panels_show_data(week_dir: Path, scrapes: monitoring.Traffic)
         hint="Compare the labels with `curl -s localhost:8000/metrics | grep http_`; a job is "
         f"one prometheus.yml scrapes ({monitoring.JOB}), a route a template such as /predict.",
     )
-    rules = monitoring.recording_rules(config)
+    rules = prom_config.recording_rules(config)
     missing = [
         what
         for what, series, label, value in PANELS
@@ -239,7 +239,7 @@ def compose_service(week_dir: Path) -> tuple[str, dict[str, Any]]:
             hint="Start from the scaffold's compose.yaml.",
         )
     try:
-        services = (monitoring.read_yaml(path) or {}).get("services") or {}
+        services = (prom_config.read_yaml(path) or {}).get("services") or {}
     except (ValueError, AttributeError) as exc:
         fail(expected=f"{path.name} to be YAML", found=str(exc), hint="Fix the YAML syntax.")
     for name, service in services.items():
@@ -268,7 +268,7 @@ def serves_dashboards(week_dir: Path, volumes: list[Any], container_path: str) -
         target = target.rstrip("/")
         if target and (container_path == target or container_path.startswith(target + "/")):
             rest = container_path[len(target) :].strip("/")
-            if (week_dir / monitoring.normal(source) / rest).resolve() == wanted:
+            if (week_dir / prom_config.normal(source) / rest).resolve() == wanted:
                 return True
     return False
 
@@ -282,7 +282,7 @@ def test_grafana_provisioning(week_dir: Path) -> None:
         found = []
         for path in sorted((provisioning / folder).glob("*.y*ml")):
             try:
-                content = monitoring.read_yaml(path) or {}
+                content = prom_config.read_yaml(path) or {}
             except ValueError as exc:
                 fail(expected=f"{path.name} to be YAML", found=str(exc), hint="Fix its syntax.")
             found += [e for e in content.get(key) or [] if isinstance(e, dict)]
@@ -319,11 +319,11 @@ def test_grafana_provisioning(week_dir: Path) -> None:
     wrong = []
     for path in sorted((week_dir / "grafana" / "dashboards").glob("*.json")):
         try:
-            dashboard = monitoring.load_dashboard(path)
+            dashboard = grafana.load_dashboard(path)
         except ValueError:
             continue  # the queries check reports it
-        variables = monitoring.template_variables(dashboard)
-        for panel, ref in monitoring.datasource_refs(dashboard):
+        variables = grafana.template_variables(dashboard)
+        for panel, ref in grafana.datasource_refs(dashboard):
             value = str(ref.get("uid", "")) if isinstance(ref, dict) else str(ref)
             variable = re.fullmatch(r"\$\{?(\w+)\}?", value)
             ok = (

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from mlops_checks.monitoring import metric_names
+from mlops_checks.promql import metric_names
 
 COUNTER = "http_requests_total"
 HISTOGRAM = "http_request_duration_seconds"
