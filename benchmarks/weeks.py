@@ -13,13 +13,16 @@ Airflow environment is found (`scripts/airflow-env.sh`, or $MLOPS_ROADMAP_AIRFLO
 and its prepare.sh run exactly as `course verify` does, then `check` (timed). A week passes when
 every check passes, and is passed offline when its only unpassed checks are `external` ones
 blocked here (a cluster, a cloud account); either opens the next week, and the walk stops at the
-first `start` refused. The workspace is kept in --workspace DIR (a temporary folder otherwise)
+first `start` refused. Each week's figures also list the files its check changed in the week
+folder and the processes it left running in the workspace (there must be none of either). The
+workspace is kept in --workspace DIR (a temporary folder otherwise)
 for `status` to read.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -65,6 +68,37 @@ def timed_check(week_dir: Path) -> tuple[int, float, dict[str, object]]:
             f"{done.stderr[-2000:]}"
         ) from None
     return done.returncode, wall, report
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (DVC's own temporary files left out)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink() and ".dvc/tmp" not in p.relative_to(folder).as_posix()
+    }
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The files a check added, removed or changed (it must leave the learner's work as it was)."""
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def left_running(root: Path) -> list[str]:
+    """Command lines of live processes working in, or naming, a path under ``root`` (a check
+    must leave none), this walk's own process left out."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if int(proc.name) == os.getpid():
+                continue
+            cwd = os.readlink(proc / "cwd")
+            text = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if cwd.startswith(str(root)) or str(root) in text:
+            found.append(text.strip())
+    return found
 
 
 def summary(
@@ -119,8 +153,12 @@ def walk(c: course.Course, root: Path) -> list[dict[str, object]]:
             print(f"`start {week.number}` refused: {start.stderr.strip()}", file=sys.stderr)
             break
         equip(c, week, ws, with_solution=True)
+        before = tree_hashes(ws.week_dir(week))
         code, wall, report = timed_check(ws.week_dir(week))
-        results.append(summary(c, week.number, code, wall, report))
+        figures = summary(c, week.number, code, wall, report)
+        figures["changed"] = changed(before, tree_hashes(ws.week_dir(week)))
+        figures["left_running"] = left_running(root)
+        results.append(figures)
         verdict = "passed" if report["passed"] else "not passed"
         verdict = "passed offline" if report["passed_offline"] else verdict
         print(f"{week.id}: {verdict} in {wall:.1f} s", file=sys.stderr, flush=True)

@@ -65,6 +65,8 @@ def walked(cli: Cli, weeks: list[dict[str, Any]], workspace: Path) -> None:
     assert [w["week"] for w in weeks] == [w.id for w in loaded.plan.weeks], "a start was refused"
     for week in weeks:
         assert not week["problems"], week
+        assert week["changed"] == [], week  # the learner's files are left as they were
+        assert week["left_running"] == [], week  # and nothing the check started lives on
         assert week["passed"] or (week["passed_offline"] and week["not_proven_here"]), week
         assert week["exit_code"] == (0 if week["passed"] else 4), week
         assert week["checks"] and week["wall_s"] > 0, week
