@@ -71,11 +71,16 @@ def timed_check(week_dir: Path) -> tuple[int, float, dict[str, object]]:
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder`` (DVC's own temporary files left out)."""
+    """sha256 of every file under ``folder``, but DVC's temporary files and MLflow's
+    registered_model_meta (MLflow writes it next to a local model it serves or loads in place,
+    as `mlflow models serve` does, naming the version it was reached by)."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.is_symlink() and ".dvc/tmp" not in p.relative_to(folder).as_posix()
+        if p.is_file()
+        and not p.is_symlink()
+        and p.name != "registered_model_meta"
+        and ".dvc/tmp" not in p.relative_to(folder).as_posix()
     }
 
 

@@ -27,7 +27,7 @@ from mlops_checks import markdown_doc
 from mlops_roadmap import course
 from mlops_roadmap.commands import verify
 from tests.conftest import REPO, Cli
-from tests.test_week09_api import check, edit, outcomes, tree_hashes
+from tests.test_week09_api import check, edit, outcomes
 
 WEEK = 23
 SOLUTION = REPO / "solutions" / "week23"
@@ -213,19 +213,9 @@ def found(checks: dict[str, dict[str, Any]], key: str) -> str:
     return str(checks[TITLES[key]]["found"])
 
 
-@pytest.mark.slow
-def test_the_solution_passes_and_is_left_untouched(cli: Cli, capstone: Capstone) -> None:
-    week = capstone.reset()
-    before = tree_hashes(week)
-    result = cli("--course", REPO, "check", "--json", cwd=week, timeout=1200)
-    report = json.loads(result.stdout)
-    # Only the cluster check (external: no cluster here) is left blocked: passed offline, exit 4.
-    waiting = [c["id"] for c in report["checks"] if c["outcome"] != "passed"]
-    assert waiting == ["test_week23_9_deploy.py::test_deploy_on_the_cluster"], report
-    assert result.returncode == 4 and report["passed_offline"], report
-    checks = {c["title"]: c for c in report["checks"]}
-    assert outcomes(checks, TITLES) == dict.fromkeys(TITLES, "passed"), checks
-    assert tree_hashes(week) == before
+# The finished capstone passed offline (every check passing but the cluster's, blocked here), its
+# files left as they were and nothing left running, is proven by tests/test_walk.py (the whole
+# roadmap walked with the reference solutions).
 
 
 @pytest.mark.slow
