@@ -4,7 +4,7 @@ the finished portfolio passes and is left untouched, with the mentor's items lis
 fresh scaffold fails every check, but the size and secret scans, which wait (blocked) for the
 projects that say what the portfolio publishes; portfolios written differently
 (other headings, results as a list, an SVG or a JPEG diagram, a project outside the week folder,
-questions as headings, mock notes as paragraphs) pass; and each wrong portfolio fails its own
+questions as headings, mock notes as paragraphs, a resume in its own layout) pass; and each wrong portfolio fails its own
 check, for its own reason, named in `found`.
 
 First, offline and fast, the readers the checks use: Markdown anchors and links, images read for
@@ -46,6 +46,7 @@ TITLES = {
     "design": "The written system design covers data, training, serving, monitoring and retraining",
     "star": "Three STAR stories (incident, trade-off, collaboration) with measurable results",
     "mock": "Notes from two mock interviews",
+    "resume": "RESUME.md on a page: contact, summary, skills, three linked projects, education",
 }
 SELECT = {  # a case's -k: its own check alone
     "sections": "test_portfolio_sections",
@@ -60,12 +61,13 @@ SELECT = {  # a case's -k: its own check alone
     "star": "test_star_stories",
     "mock": "test_mock_interviews",
     "design": "test_system_design and not quality",
+    "resume": "test_resume",
 }
 REVIEWS = [
     "The capstone's recorded demo",
     "The written system design's quality",
     "The quality of the answers and STAR stories",
-    "The project READMEs, as a hiring manager reads them",
+    "The project READMEs and the resume, as a hiring manager reads them",
 ]
 
 
@@ -281,6 +283,9 @@ def test_the_scaffold_fails_with_guidance(cli: Cli, tmp_path: Path) -> None:
     assert found(checks, "projects") == "0: no project link"
     assert "still holds the outline's placeholder" in found(checks, "questions")
     assert found(checks, "mock") == "0 filled in"
+    assert found(checks, "resume").startswith(
+        "15 placeholders left, the first at line 1: <your name>; no email address or link"
+    )
 
 
 def move_projects_out(portfolio: Portfolio, week: Path) -> None:
@@ -462,6 +467,44 @@ WRONG: dict[str, tuple[str, Callable[[Portfolio, Path], None], str]] = {
             "|  |  |  |",
         ),
         "1 filled in",
+    ),
+    "a resume whose project states no result": (
+        "resume",
+        lambda p, w: edit(
+            w / "RESUME.md",
+            "request validation, at a p95 latency of 18 ms.\n- Exported request, latency and "
+            "price metrics to Prometheus and drew 4 Grafana panels.",
+            "request validation.\n- Exported request, latency and price metrics to Prometheus "
+            "in 2026.",
+        ),
+        "project 'House-price API with monitoring' states no measured result (no number)",
+    ),
+    "a resume with no way to reach its author": (
+        "resume",
+        lambda p, w: edit(
+            w / "RESUME.md",
+            "MLOps engineer · sam.rivera@example.com · [portfolio](PORTFOLIO.md)",
+            "MLOps engineer",
+        ),
+        "no email address or link before the first section",
+    ),
+    "a resume project that links no README": (
+        "resume",
+        lambda p, w: edit(
+            w / "RESUME.md",
+            "README: [projects/cloud-delivery](projects/cloud-delivery/README.md)",
+            "",
+        ),
+        "project 'Cloud delivery' links no README",
+    ),
+    "a two-page resume": (
+        "resume",
+        lambda p, w: edit(
+            w / "RESUME.md",
+            "## Education",
+            "Kept every log line, in full. " * 120 + "\n\n## Education",
+        ),
+        "words (one page is about 700)",
     ),
 }
 

@@ -27,6 +27,7 @@ CHECKS_DIR = Path(__file__).resolve().parent
 PROBE = CHECKS_DIR / "probe_results.py"
 PORTFOLIO = "PORTFOLIO.md"
 PREP = "INTERVIEW_PREP.md"
+RESUME = "RESUME.md"
 PROBLEM = r"problem|motivation|\bwhy\b|challenge"
 ARCHITECTURE = r"architecture|how it works|design|diagram"
 QUICKSTART = r"quick ?start|run it|getting started|how to run|try it|usage"
@@ -58,6 +59,12 @@ def portfolio(week_dir: Path) -> Doc:
 def prep(week_dir: Path) -> Doc:
     """INTERVIEW_PREP.md, or the check fails because the week folder lacks it."""
     return read_doc(week_dir, PREP)
+
+
+@pytest.fixture(scope="session")
+def resume(week_dir: Path) -> Doc:
+    """RESUME.md, or the check fails because the week folder lacks it."""
+    return read_doc(week_dir, RESUME)
 
 
 def section(doc: Doc, pattern: str, what: str, hint: str) -> Section:

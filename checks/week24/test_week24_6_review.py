@@ -33,7 +33,8 @@ def test_answers_quality() -> None:
 
 @pytest.mark.review(
     "The three project READMEs read by a stranger: the result first, a Decisions section with "
-    "the alternatives, run instructions that do not depend on the author's laptop."
+    "the alternatives, run instructions that do not depend on the author's laptop; RESUME.md "
+    "skimmed in thirty seconds: what the candidate did and achieved stands out."
 )
 def test_readmes_for_a_stranger() -> None:
-    """The project READMEs, as a hiring manager reads them"""
+    """The project READMEs and the resume, as a hiring manager reads them"""
