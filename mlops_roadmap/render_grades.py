@@ -99,9 +99,10 @@ def summary(cg: ClassGrades, files: list[Path], bundle: Path | None = None) -> N
             f"{g.points:g}/{g.max_points:g}" if g.report else "-",
         )
     console.print(table)
-    flagged = [f"{g.student.id} {g.week}: {flag}" for g in cg.grades for flag in g.flags]
-    for line in flagged:
-        console.print(_text(("flagged: ", "bold yellow"), (line, "")))
+    for g in cg.grades:  # flagged dates, and weeks passed offline (their points leave checks out)
+        for note in g.notes:
+            label = "flagged: " if note in g.flags else "note: "
+            console.print(_text((label, "bold yellow"), (f"{g.student.id} {g.week}: {note}", "")))
     counts = ", ".join(f"{v} {k}" for k, v in cg.summary.items() if v)
     console.print(_text(("summary: ", "bold"), (counts, "")))
     isolation = sorted({re.sub(r"uid \d+", "a uid per lane", g.isolation) for g in cg.grades})

@@ -456,3 +456,22 @@ def test_a_week_passed_offline_is_noted_for_the_instructor(
     assert said in report_html.render(noted) and said not in report_html.render(cg)
     failed = replace(noted.grades[1], status="crashed")  # a crashed week says nothing of it
     assert failed.notes == failed.flags
+
+
+def test_the_grade_summary_notes_a_week_passed_offline(
+    reports: dict[str, RunReport], cg: ClassGrades, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlops_roadmap import render_grades
+
+    passing = reports["w2_pass"]
+    cloud = [replace(r, external="a cloud account") if r.outcome == "blocked" else r
+             for r in passing.results]  # fmt: skip
+    ada = cg.students()[0]
+    grades = [replace(g, report=replace(passing, results=tuple(cloud)))
+              if (g.student, g.week) == (ada, "week02") else g for g in cg.grades]  # fmt: skip
+    render_grades.summary(replace(cg, grades=tuple(grades)), [])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert (
+        f"note: {ada.id} week02: passed offline: every check that ran passed; the rest need a cloud account"
+        in shown
+    )
