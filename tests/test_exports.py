@@ -434,11 +434,9 @@ def test_no_number_written_is_nan_or_infinite(tmp_path: Path) -> None:
     assert not (tmp_path / "bad").exists()
 
 
-def test_a_week_passed_offline_is_noted_for_the_instructor(
-    reports: dict[str, RunReport], cg: ClassGrades
-) -> None:
-    """A week whose only misses wait on a cloud account is noted in the CSV and the report, so
-    its points (which leave that check out) are read for what they are; other weeks are not."""
+def offline_week(reports: dict[str, RunReport], cg: ClassGrades) -> tuple[ClassGrades, Student]:
+    """The class with its first student's week02 passed offline: its one blocked check made an
+    external one (it waits on a cloud account); that student."""
     passing = reports["w2_pass"]
     cloud = [replace(r, external="a cloud account") if r.outcome == "blocked" else r
              for r in passing.results]  # fmt: skip
@@ -447,7 +445,15 @@ def test_a_week_passed_offline_is_noted_for_the_instructor(
     ada = cg.students()[0]
     grades = [replace(g, report=offline) if (g.student, g.week) == (ada, "week02") else g
               for g in cg.grades]  # fmt: skip
-    noted = replace(cg, grades=tuple(grades))
+    return replace(cg, grades=tuple(grades)), ada
+
+
+def test_a_week_passed_offline_is_noted_for_the_instructor(
+    reports: dict[str, RunReport], cg: ClassGrades
+) -> None:
+    """A week whose only misses wait on a cloud account is noted in the CSV and the report, so
+    its points (which leave that check out) are read for what they are; other weeks are not."""
+    noted, ada = offline_week(reports, cg)
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exports.gradebook_csv(noted)))}
     said = "passed offline: every check that ran passed; the rest need a cloud account"
     assert rows[ada.id]["week02:notes"] == said
@@ -463,13 +469,8 @@ def test_the_grade_summary_notes_a_week_passed_offline(
 ) -> None:
     from mlops_roadmap import render_grades
 
-    passing = reports["w2_pass"]
-    cloud = [replace(r, external="a cloud account") if r.outcome == "blocked" else r
-             for r in passing.results]  # fmt: skip
-    ada = cg.students()[0]
-    grades = [replace(g, report=replace(passing, results=tuple(cloud)))
-              if (g.student, g.week) == (ada, "week02") else g for g in cg.grades]  # fmt: skip
-    render_grades.summary(replace(cg, grades=tuple(grades)), [])
+    noted, ada = offline_week(reports, cg)
+    render_grades.summary(noted, [])
     shown = " ".join(capsys.readouterr().out.split())
     assert (
         f"note: {ada.id} week02: passed offline: every check that ran passed; the rest need a cloud account"

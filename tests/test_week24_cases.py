@@ -497,6 +497,11 @@ WRONG: dict[str, tuple[str, Callable[[Portfolio, Path], None], str]] = {
         ),
         "project 'Cloud delivery' links no README",
     ),
+    "a resume without education, beside a project named Retraining": (
+        "resume",
+        lambda p, w: edit(w / "RESUME.md", "## Education", "## Also"),
+        "no Education section",
+    ),
     "a two-page resume": (
         "resume",
         lambda p, w: edit(

@@ -57,14 +57,28 @@ def projects(where: Section) -> list[tuple[str, str, int]]:
     ]
 
 
+def section(resume: Doc, pattern: str) -> Section | None:
+    """The resume's own section whose heading matches: one of the top sections below its title,
+    never a project's sub-heading (a project named "Retraining" is no Education section)."""
+    below = resume.sections
+    if below and [h.level for h in resume.headings].count(below[0].heading.level) == 1:
+        below = below[1:]  # the title: the one heading at its level
+    level = min((s.heading.level for s in below), default=0)
+    return next(
+        (s for s in below if s.heading.level == level and re.search(pattern, s.heading.text, re.I)),
+        None,
+    )
+
+
 def problems_of(resume: Doc) -> list[str]:
     left = resume.placeholders()
-    problems = [f"{len(left)} placeholders left, the first at {left[0]}"] if left else []
+    many = f"{len(left)} placeholders" if len(left) > 1 else "a placeholder"
+    problems = [f"{many} left, the first at {left[0]}"] if left else []
     first = next((h for h in resume.headings if h.level > 1), None)
     top = resume.lines[: first.line - 1 if first else len(resume.lines)]
     if not any(CONTACT.search(line) for line in top):
         problems.append("no email address or link before the first section (how to reach you)")
-    found = {what: resume.section(pattern) for what, pattern in SECTIONS.items()}
+    found = {what: section(resume, pattern) for what, pattern in SECTIONS.items()}
     problems += [f"no {what} section" for what, s in found.items() if s is None]
     summary, work = found["Summary"], found["Projects"]
     if summary is not None and not SUMMARY_WORDS[0] <= summary.words() <= SUMMARY_WORDS[1]:
